@@ -1,0 +1,40 @@
+# The course's commands. `make lab` and `make test` build the virtual environment on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-from-requirements
+
+.PHONY: help venv lab test lint execute images clean
+
+help:
+	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
+	@echo "make test     run the whole test suite: ruff, unit tests, every notebook with nbval"
+	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
+	@echo "make images   regenerate the diagrams in images/"
+	@echo "make clean    remove the virtual environment and caches"
+
+# Rebuilt whenever requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests tools notebooks
+
+test: lint
+	$(BIN)/python -m pytest
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+images: $(STAMP)
+	$(BIN)/python tools/make_images.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build

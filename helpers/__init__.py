@@ -1,0 +1,14 @@
+"""Helpers for the course "Softmax and cross-entropy, from NumPy to PyTorch".
+
+Each function here was first taught in a notebook; its docstring names that notebook.
+Modules:
+
+* ``plots``            figures used by the notebooks (they return the figure or axes)
+* ``numerics``         the stable NumPy softmax taught in notebook 01, reused later
+* ``diagrams``         the code that draws every picture in ``images/``
+* ``checks``           automatic checkers for the exercises at the end of each notebook
+* ``notebook_import``  loads the functions a notebook defines, so tests use the notebook's own code
+* ``validation``       input checks shared by all of the above
+"""
+
+__version__ = "0.1.0"

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-requirements
+# Kernels started from here import this checkout's helpers, whatever else is installed.
+export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean
 

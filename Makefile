@@ -23,8 +23,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Localhost only, token kept. Jupyter refuses root unless told; containers often run as root.
+LAB_FLAGS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+LAB_FLAGS += $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	$(BIN)/jupyter lab $(LAB_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests tools notebooks

@@ -89,7 +89,8 @@ def naive_nll(logits, targets, temperature):
 @pytest.mark.parametrize(
     ("check", "wrong_answer"),
     [
-        (nb06.check_mean_confidence_and_accuracy, lambda p, y: (p.mean(), (p.argmax(1) == y).sum())),
+        (nb06.check_mean_confidence_and_accuracy,
+         lambda p, y: (p.mean(), (p.argmax(1) == y).sum())),
         (nb06.check_temperature_scaled_nll, naive_nll),  # overflows on huge logits
         (nb06.check_temperature_scaled_nll, lambda z, y, t: naive_nll(z - z.max(), y, 1.0)),
         (nb06.check_best_temperature_on_grid, lambda z, y, grid: float(grid[0])),

@@ -380,7 +380,7 @@ class _Scanner(HTMLParser):
                 url = url.strip().split(" ")[0]
                 if is_external(url):
                     self.found.append(("link" if tag == "a" else "fetched", url))
-                elif not NOT_A_FILE.match(url):
+                elif not NOT_A_FILE.match(url) and not LOCAL_HOSTS.match(url):
                     self.found.append(("local", url))
         if tag in ("style", "script"):
             self._in = tag
@@ -422,7 +422,7 @@ def scan_file(path: Path) -> list[tuple[str, str]]:
         return [
             ("fetched" if is_external(u) else "local", u)
             for u in css_urls(text)
-            if not NOT_A_FILE.match(u)
+            if not NOT_A_FILE.match(u) and not LOCAL_HOSTS.match(u)
         ]
     scanner = _Scanner()
     scanner.feed(text)

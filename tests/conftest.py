@@ -46,3 +46,14 @@ def built_site(tmp_path_factory):
         pytest.skip(f"site not built: the web libraries could not be fetched ({error})")
     report = build_site.build(out, chosen)
     return out, report, chosen
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the browser tests did not run, and why (they skip without Chromium)."""
+    reasons = {
+        str(report.longrepr[2])
+        for report in terminalreporter.stats.get("skipped", [])
+        if "test_browser.py" in report.nodeid and isinstance(report.longrepr, tuple)
+    }
+    for reason in sorted(reasons):
+        terminalreporter.write_line(f"NOTE: the browser tests did not run. {reason}", yellow=True)

@@ -1,5 +1,6 @@
 """The offline site and slides: nothing fetched from outside, figures and math present."""
 
+import html
 import re
 import sys
 from html.parser import HTMLParser
@@ -160,23 +161,23 @@ def test_built_pages_embed_every_figure_and_load_local_mathjax(built_site):
     notebook = nbformat.read(lesson, as_version=4)
     paths = build_site.page_paths(out, lesson)
     for kind in ("html", "slides"):
-        html = paths[kind].read_text(encoding="utf-8")
-        assert build_site.URLS["mathjax_url"] in html
+        text = paths[kind].read_text(encoding="utf-8")
+        assert build_site.URLS["mathjax_url"] in text
         sources = images_in(paths[kind])
         assert len(sources) == expected_images(notebook) > 0
         assert all(src.startswith("data:image/") for src in sources)
-        assert "widget-view+json" not in html and "unpkg" not in html
+        assert "widget-view+json" not in text and "unpkg" not in text
 
 
 def test_slides_follow_the_slide_metadata(built_site):
     out, _, notebooks = built_site
     lesson = notebooks[0]
-    html = build_site.page_paths(out, lesson)["slides"].read_text(encoding="utf-8")
+    text = build_site.page_paths(out, lesson)["slides"].read_text(encoding="utf-8")
     counts = slide_metadata.count_screens(nbformat.read(lesson, as_version=4))
-    wrappers = html.count("<section>") - counts["slide"] - counts["subslide"]
+    wrappers = text.count("<section>") - counts["slide"] - counts["subslide"]
     assert 0 <= wrappers <= counts["slide"]  # a slide with sub-slides wraps them
-    assert html.count('class="fragment"') == counts["fragment"]
-    assert "../vendor/reveal.js/dist/reveal.js" in html
+    assert text.count('class="fragment"') == counts["fragment"]
+    assert "../vendor/reveal.js/dist/reveal.js" in text
 
 
 def test_index_links_every_built_page_in_order(built_site):
@@ -184,7 +185,7 @@ def test_index_links_every_built_page_in_order(built_site):
     index = (out / "index.html").read_text(encoding="utf-8")
     lessons, _ = build_site.all_notebooks()
     titles = [build_site.notebook_title(nbformat.read(p, as_version=4)) for p in lessons]
-    positions = [index.index(title.replace("&", "&amp;")) for title in titles]
+    positions = [index.index(html.escape(title)) for title in titles]
     assert positions == sorted(positions)
     lesson = notebooks[0]
     for kind in ("html", "slides", "solutions"):

@@ -15,8 +15,8 @@ from execute_notebooks import all_notebooks  # noqa: E402
 
 NOTEBOOKS = all_notebooks()
 LESSONS = [p for p in NOTEBOOKS if p.parent.name == "notebooks"]
-# A 45-minute lecture: about 1 to 4 minutes per screen (a slide or a sub-slide).
-MIN_SCREENS, MAX_SCREENS = 12, 45
+# A 45-minute lecture: from about 45 s to 4 minutes per screen (a slide or a sub-slide).
+MIN_SCREENS, MAX_SCREENS = 12, 60
 
 
 def ids(paths):

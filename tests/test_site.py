@@ -57,6 +57,7 @@ def test_scanner_finds_every_fetched_address_and_each_link(page_dir):
     ]
     assert sorted(report["link"]) == ["https://example.org/docs", "https://pytorch.org/docs"]
     assert report["missing"] == {"small.png": ["page.html"]}
+    assert list(report["mention"]) == ["https://example.org/why"]
     assert report["fetched"]["https://img.example.org/b.png"] == ["local.css"]
 
 

@@ -434,15 +434,26 @@ def scan_site(out: Path) -> dict[str, dict[str, list[str]]]:
     """What the site's HTML and CSS files reference: {kind: {address: [files]}}.
 
     Kinds: ``fetched`` (external, loaded when the page is viewed: must be empty),
-    ``link`` (external, only if a reader clicks), ``missing`` (a relative address with no
-    file in the site: must be empty).
+    ``link`` (external, in a link or a script comment: fetched only if a reader clicks),
+    ``mention`` (any other external address in an HTML file: CSS comments, text, XML
+    namespaces; never fetched), ``missing`` (a relative address with no file in the
+    site: must be empty).
     """
-    report: dict[str, dict[str, list[str]]] = {"fetched": {}, "link": {}, "missing": {}}
+    report: dict[str, dict[str, list[str]]] = {
+        "fetched": {}, "link": {}, "mention": {}, "missing": {}
+    }
     for path in sorted(out.rglob("*")):
         if path.suffix not in (".html", ".css") or not path.is_file():
             continue
         relative = path.relative_to(out).as_posix()
-        for kind, url in scan_file(path):
+        found = scan_file(path)
+        if path.suffix == ".html":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            known = {url for _, url in found}
+            found += [
+                ("mention", u) for u in ANY_URL.findall(text) if u not in known and is_external(u)
+            ]
+        for kind, url in found:
             if kind == "local":
                 target = (path.parent / url.split("#")[0].split("?")[0]).resolve()
                 if target.exists():
@@ -458,7 +469,8 @@ def write_url_report(out: Path, report: dict[str, dict[str, list[str]]]) -> Path
     lines = ["# External addresses in the built pages", ""]
     for kind, heading in (
         ("fetched", "Fetched when a page is viewed (must be none)"),
-        ("link", "Links a reader may follow (nothing is fetched unless clicked)"),
+        ("link", "Links a reader may follow, and addresses in script comments (never fetched)"),
+        ("mention", "Other mentions: comments in styles, text, XML namespaces (never fetched)"),
         ("missing", "Local files referenced but not in the site (must be none)"),
     ):
         lines.append(f"## {heading}: {len(report[kind])}")
@@ -518,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         slides=not args.html_only,
     )
     print(f"site in {args.out}: open {args.out / 'index.html'}")
-    print(f"external links a reader may follow: {len(report['link'])} "
+    print(f"external addresses only mentioned or linked: "
+          f"{len(report['link']) + len(report['mention'])} "
           f"(listed in {args.out / 'external-urls.txt'})")
     if report["fetched"] or report["missing"]:
         print("ERROR: fetched from outside the site, or missing from it:")

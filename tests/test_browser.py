@@ -326,6 +326,8 @@ def test_site_and_slides_render_math_and_fetch_nothing_outside(browser, site_ser
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(800)  # the slide transition
     page.screenshot(path=ARTIFACTS / f"site_slides_{lesson.stem}_2.png")
+    # Each formula shows once: no quick preview left next to the rendered math.
+    assert page.locator(".MathJax_PHTML, .MJXp-math").count() == 0
     context.close()
     assert failed == [], "failed requests or script errors"
     assert requests.external() == [], "a page fetched from outside 127.0.0.1"

@@ -174,7 +174,8 @@ def fetch_vendor(cache: Path = VENDOR_CACHE) -> Path:
             with tarfile.open(tarball) as archive:
                 for member in archive.getmembers():
                     inner = member.name.split("/", 1)[-1]
-                    if not member.isfile() or not _wanted(inner, package.keep):
+                    unsafe = inner.startswith("/") or ".." in inner.split("/")
+                    if unsafe or not member.isfile() or not _wanted(inner, package.keep):
                         continue
                     destination = target / inner
                     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -213,9 +214,9 @@ def for_static_page(notebook, folder: Path | None = None):
     """A copy of ``notebook`` ready for a page without a kernel.
 
     Pictures from ``folder`` (the notebook's folder) are embedded. Live widgets cannot run
-    without a kernel, and showing them would need a widget
-    renderer from a CDN: each widget output keeps only its text (which says that it needs a
-    kernel, next to the static plots), and the saved widget state is dropped.
+    without a kernel, and showing them would need a widget renderer from a CDN: each
+    widget output keeps only its text (which says that it needs a kernel, next to the
+    static plots), and the saved widget state is dropped.
     """
     page = copy.deepcopy(notebook)
     page.metadata.pop("widgets", None)

@@ -6,13 +6,16 @@ STAMP  := $(VENV)/.installed-from-requirements
 # Kernels started from here import this checkout's helpers, whatever else is installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv lab test lint execute images clean
+.PHONY: help venv lab test lint execute images clean slide-metadata site slides
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     run the whole test suite: ruff, unit tests, every notebook with nbval"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
+	@echo "make site     build the offline web site and slides of every notebook in build/site/"
+	@echo "make slides   build only the reveal.js slides (build/site/slides/)"
+	@echo "make slide-metadata  give every cell its slide type (metadata only, no re-execution)"
 	@echo "make clean    remove the virtual environment and caches"
 
 # Rebuilt whenever requirements.txt or pyproject.toml change.
@@ -41,6 +44,15 @@ execute: $(STAMP)
 
 images: $(STAMP)
 	$(BIN)/python tools/make_images.py
+
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+slides: $(STAMP)
+	$(BIN)/python tools/build_site.py --slides-only
+
+slide-metadata: $(STAMP)
+	$(BIN)/python tools/slide_metadata.py $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build

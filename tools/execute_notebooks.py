@@ -6,7 +6,8 @@ This is the only way the stored outputs (nbval's regression baseline) are produc
     python tools/execute_notebooks.py notebooks/01_softmax.ipynb
 
 A cell that is meant to fail must say so with ``# NBVAL_RAISES_EXCEPTION``; any other
-error stops the run and leaves the notebook file untouched.
+error stops the run and leaves the notebook file untouched. Before running, every cell gets
+its slide type from the rule in ``tools/slide_metadata.py`` (used by ``make slides``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from slide_metadata import apply_slide_types
 
 ROOT = Path(__file__).resolve().parent.parent
 RAISES_MARK = "# NBVAL_RAISES_EXCEPTION"
@@ -34,6 +36,7 @@ def all_notebooks() -> list[Path]:
 def execute(path: Path, timeout: int = 600) -> float:
     """Execute one notebook in place; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
+    apply_slide_types(notebook)
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue

@@ -1,0 +1,147 @@
+"""Live controls (ipywidgets) for the notebooks, where a slider teaches better than a plot.
+
+Each control keeps a static twin: the notebook also draws the same picture with
+``helpers.plots``, so a reader without a running kernel (the HTML pages, the slides, a
+viewer on the web) still sees it. A control's stored output is one fixed line of text plus
+the widget itself, so nbval compares the same text on every machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers.numerics import softmax
+from helpers.plots import plot_probability_bars
+from helpers.validation import as_float_array, check_labels
+
+__all__ = ["SoftmaxExplorer"]
+
+
+class SoftmaxExplorer:
+    """Sliders for the temperature and for each logit, redrawing ``softmax(logits / T)``.
+
+    Introduced in notebook 01. Moving a slider redraws the probability bars (drawn by
+    ``helpers.plots.plot_probability_bars``) into an image below the sliders. Display the
+    explorer by making it the last expression of a cell.
+
+    Parameters
+    ----------
+    logits
+        The starting logits, a 1-D array of 2 to 8 finite numbers.
+    labels
+        One name per class (default ``"0"``, ``"1"``, ...).
+    temperature
+        The starting temperature, in ``[min_temperature, max_temperature]``.
+    logit_range
+        The range of each logit slider; it must contain the starting logits.
+
+    Raises
+    ------
+    ValueError
+        If the logits are not 1-D and finite, there are fewer than 2 or more than 8, a
+        starting value lies outside its slider's range, or the ranges are empty.
+    """
+
+    MAX_CLASSES = 8
+    TEXT = "Softmax explorer: move the sliders (needs a running kernel; static plots above)."
+
+    def __init__(
+        self,
+        logits: object,
+        labels: Sequence[str] | None = None,
+        *,
+        temperature: float = 1.0,
+        min_temperature: float = 0.05,
+        max_temperature: float = 20.0,
+        logit_range: tuple[float, float] = (-5.0, 5.0),
+    ) -> None:
+        scores = as_float_array(logits, "logits", ndim=1, min_size=2)
+        if scores.size > self.MAX_CLASSES:
+            raise ValueError(f"at most {self.MAX_CLASSES} classes fit, got {scores.size}")
+        if not 0 < min_temperature < max_temperature:
+            raise ValueError(
+                f"need 0 < min_temperature < max_temperature, got {min_temperature}, "
+                f"{max_temperature}"
+            )
+        if not min_temperature <= temperature <= max_temperature:
+            raise ValueError(
+                f"temperature={temperature} is outside [{min_temperature}, {max_temperature}]"
+            )
+        low, high = logit_range
+        if not low < high:
+            raise ValueError(f"logit_range must be (low, high) with low < high, got {logit_range}")
+        if scores.min() < low or scores.max() > high:
+            raise ValueError(f"logits {scores.tolist()} do not fit in logit_range {logit_range}")
+        self.labels = check_labels(labels, scores.size)
+        self.temperature_slider = widgets.FloatLogSlider(
+            value=temperature,
+            base=10,
+            min=float(np.log10(min_temperature)),
+            max=float(np.log10(max_temperature)),
+            step=0.01,
+            description="T",
+            readout_format=".2f",
+            continuous_update=True,
+        )
+        self.logit_sliders = [
+            widgets.FloatSlider(
+                value=float(score),
+                min=low,
+                max=high,
+                step=0.1,
+                description=f"logit {name}",
+                readout_format=".1f",
+            )
+            for score, name in zip(scores, self.labels, strict=True)
+        ]
+        # A figure of its own, not pyplot's: the notebook's inline backend never shows it.
+        self.figure = Figure(figsize=(5.0, 3.0), dpi=80)
+        self.axes = self.figure.subplots()
+        self.image = widgets.Image(format="png")
+        self.widget = widgets.VBox(
+            [widgets.VBox([self.temperature_slider, *self.logit_sliders]), self.image]
+        )
+        for slider in [self.temperature_slider, *self.logit_sliders]:
+            slider.observe(self._on_change, names="value")
+        self.redraw()
+
+    @property
+    def logits(self) -> np.ndarray:
+        """The logits the sliders show now."""
+        return np.array([slider.value for slider in self.logit_sliders], dtype=np.float64)
+
+    @property
+    def temperature(self) -> float:
+        """The temperature the slider shows now."""
+        return float(self.temperature_slider.value)
+
+    def probabilities(self) -> np.ndarray:
+        """``softmax(logits / T)`` for the sliders' current values."""
+        return softmax(self.logits / self.temperature)
+
+    def redraw(self) -> None:
+        """Draw the current probabilities and put the picture in the image widget."""
+        self.axes.clear()
+        plot_probability_bars(
+            self.probabilities(),
+            self.labels,
+            title=f"softmax(logits / T), T = {self.temperature:.2f}",
+            ax=self.axes,
+        )
+        self.figure.tight_layout()
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", metadata={"Software": None})
+        self.image.value = buffer.getvalue()
+
+    def _on_change(self, _change: dict) -> None:
+        self.redraw()
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.TEXT  # instead of a long repr holding PNG bytes
+        return bundle

@@ -1,0 +1,195 @@
+"""The offline site and slides: nothing fetched from outside, figures and math present."""
+
+import html
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import build_site  # noqa: E402
+import slide_metadata  # noqa: E402
+
+# ---- the scanner finds what a browser would fetch ---------------------------------------
+
+PAGE = """<!DOCTYPE html><html><head>
+<script src="https://cdn.example.org/lib.js"></script>
+<link rel="stylesheet" href="//cdn.example.org/style.css">
+<link rel="stylesheet" href="local.css">
+<script src="http://127.0.0.1:8000/ok.js"></script>
+<style>@import url("https://fonts.example.org/font.css"); body { color: red; }
+/* see https://example.org/why for the colour */</style>
+<script>
+// docs: https://example.org/docs
+var s = "https://unpkg.com/widget.js";
+</script>
+<script type="module">import x from 'https://esm.example.org/mod.js';</script>
+</head><body>
+<a href="https://pytorch.org/docs">docs</a>
+<img src="data:image/png;base64,AAAA">
+<img srcset="https://img.example.org/a.png 1x, small.png 2x">
+<a href="#section">here</a>
+</body></html>"""
+
+
+@pytest.fixture
+def page_dir(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE)
+    (tmp_path / "local.css").write_text("a { background: url('https://img.example.org/b.png') }")
+    return tmp_path
+
+
+def test_scanner_finds_every_fetched_address_and_each_link(page_dir):
+    report = build_site.scan_site(page_dir)
+    assert sorted(report["fetched"]) == [
+        "//cdn.example.org/style.css",
+        "https://cdn.example.org/lib.js",
+        "https://esm.example.org/mod.js",
+        "https://fonts.example.org/font.css",
+        "https://img.example.org/a.png",
+        "https://img.example.org/b.png",
+        "https://unpkg.com/widget.js",
+    ]
+    assert sorted(report["link"]) == ["https://example.org/docs", "https://pytorch.org/docs"]
+    assert report["missing"] == {"small.png": ["page.html"]}
+    assert list(report["mention"]) == ["https://example.org/why"]
+    assert report["fetched"]["https://img.example.org/b.png"] == ["local.css"]
+
+
+def test_localhost_and_data_addresses_are_not_external():
+    assert not build_site.is_external("http://127.0.0.1:8000/x.js")
+    assert not build_site.is_external("http://localhost/x.js")
+    assert not build_site.is_external("data:image/png;base64,AA")
+    assert not build_site.is_external("../vendor/mathjax/MathJax.js")
+    assert build_site.is_external("https://127.0.0.1.example.org/x.js")
+    assert build_site.is_external("//cdn.example.org/x.js")
+
+
+def test_url_report_lists_both_kinds(page_dir):
+    path = build_site.write_url_report(page_dir, build_site.scan_site(page_dir))
+    text = path.read_text()
+    assert "must be none): 7" in text
+    assert "https://pytorch.org/docs    (page.html)" in text
+
+
+# ---- pages without a kernel ----------------------------------------------------------------
+
+def test_static_page_drops_live_widgets_and_embeds_local_images(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "d.png").write_bytes(b"\x89PNG fake")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 09 · T\n![a diagram](../images/d.png)\n"
+                                      '<img src="../images/d.png" width="50">'),
+        nbformat.v4.new_code_cell("w", outputs=[nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "needs a kernel", build_site.WIDGET_VIEW: {"model_id": "x"}},
+        )]),
+    ]
+    page = build_site.for_static_page(notebook, tmp_path / "notebooks")
+    assert "widgets" not in page.metadata and "widgets" in notebook.metadata  # a copy
+    assert page.cells[1].outputs[0].data == {"text/plain": "needs a kernel"}
+    assert page.metadata["title"] == "09 · T"
+    assert "![a diagram](attachment:d.png)" in page.cells[0].source
+    assert page.cells[0].attachments["d.png"]["image/png"] == "iVBORyBmYWtl"
+    assert '<img src="data:image/png;base64,iVBORyBmYWtl" width="50">' in page.cells[0].source
+
+
+def test_vendored_packages_are_pinned():
+    for package in build_site.VENDOR:
+        assert re.fullmatch(r"\d+\.\d+\.\d+", package.version), package
+        assert re.fullmatch(r"sha512-[A-Za-z0-9+/]{86}==", package.integrity), package
+    for url in build_site.URLS.values():
+        assert url.startswith("../vendor/")
+    assert build_site.REVEAL_URL_PREFIX.startswith("../vendor/")
+
+
+def test_bad_integrity_is_refused():
+    package = build_site.VENDOR[0]
+    with pytest.raises(RuntimeError, match="expected the pinned"):
+        build_site._check_integrity(b"not the tarball", package)
+
+
+# ---- the built site -----------------------------------------------------------------------
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs).get("src", ""))
+
+
+def images_in(path):
+    parser = _Images()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.sources
+
+
+def expected_images(notebook):
+    outputs = sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+    markdown = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    pictures = sum(
+        len(build_site.MARKDOWN_IMAGE.findall(s)) + len(build_site.HTML_IMAGE.findall(s))
+        for s in markdown
+    )
+    return outputs + pictures
+
+
+def test_built_site_fetches_nothing_from_outside(built_site):
+    out, report, _ = built_site
+    assert report["fetched"] == {}, "pages would load these from the network"
+    assert report["missing"] == {}, "pages reference files the site does not have"
+    assert report == build_site.scan_site(out)
+    assert (out / "external-urls.txt").is_file()
+
+
+def test_built_pages_embed_every_figure_and_load_local_mathjax(built_site):
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    notebook = nbformat.read(lesson, as_version=4)
+    paths = build_site.page_paths(out, lesson)
+    for kind in ("html", "slides"):
+        text = paths[kind].read_text(encoding="utf-8")
+        assert build_site.URLS["mathjax_url"] in text
+        sources = images_in(paths[kind])
+        assert len(sources) == expected_images(notebook) > 0
+        assert all(src.startswith("data:image/") for src in sources)
+        assert "widget-view+json" not in text and "unpkg" not in text
+
+
+def test_slides_follow_the_slide_metadata(built_site):
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    text = build_site.page_paths(out, lesson)["slides"].read_text(encoding="utf-8")
+    counts = slide_metadata.count_screens(nbformat.read(lesson, as_version=4))
+    wrappers = text.count("<section>") - counts["slide"] - counts["subslide"]
+    assert 0 <= wrappers <= counts["slide"]  # a slide with sub-slides wraps them
+    assert text.count('class="fragment"') == counts["fragment"]
+    assert "../vendor/reveal.js/dist/reveal.js" in text
+
+
+def test_index_links_every_built_page_in_order(built_site):
+    out, _, notebooks = built_site
+    index = (out / "index.html").read_text(encoding="utf-8")
+    lessons, _ = build_site.all_notebooks()
+    titles = [build_site.notebook_title(nbformat.read(p, as_version=4)) for p in lessons]
+    positions = [index.index(html.escape(title)) for title in titles]
+    assert positions == sorted(positions)
+    lesson = notebooks[0]
+    for kind in ("html", "slides", "solutions"):
+        target = build_site.page_paths(out, lesson)[kind]
+        if kind != "solutions" or len(notebooks) > 1:
+            assert f'href="{target.relative_to(out).as_posix()}"' in index

@@ -1,0 +1,83 @@
+"""The live controls: sliders redraw the right picture, and bad input is refused."""
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.widgets import SoftmaxExplorer
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def bar_heights(explorer):
+    return np.array([patch.get_height() for patch in explorer.axes.patches])
+
+
+def test_starts_with_softmax_of_the_logits_drawn():
+    explorer = SoftmaxExplorer([2.0, 1.0, 0.1], ["cat", "dog", "bird"])
+    expected = torch.softmax(torch.tensor([2.0, 1.0, 0.1], dtype=torch.float64), dim=0)
+    np.testing.assert_allclose(explorer.probabilities(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(bar_heights(explorer), expected.numpy(), rtol=1e-12)
+    assert [t.get_text() for t in explorer.axes.get_xticklabels()] == ["cat", "dog", "bird"]
+    assert explorer.axes.get_title() == "softmax(logits / T), T = 1.00"
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+    descriptions = [slider.description for slider in explorer.logit_sliders]
+    assert descriptions == ["logit cat", "logit dog", "logit bird"]
+
+
+def test_temperature_slider_redraws_the_bars():
+    explorer = SoftmaxExplorer([2.0, 1.0, 0.1])
+    first_image = explorer.image.value
+    explorer.temperature_slider.value = 0.1
+    logits = torch.tensor([2.0, 1.0, 0.1], dtype=torch.float64)
+    np.testing.assert_allclose(bar_heights(explorer), torch.softmax(logits / 0.1, dim=0).numpy())
+    assert explorer.axes.get_title() == "softmax(logits / T), T = 0.10"
+    assert bar_heights(explorer)[0] > 0.99
+    assert explorer.image.value != first_image
+    explorer.temperature_slider.value = 20.0
+    np.testing.assert_allclose(bar_heights(explorer), np.full(3, 1 / 3), atol=0.02)
+
+
+def test_logit_slider_redraws_the_bars():
+    explorer = SoftmaxExplorer([2.0, 1.0, 0.1])
+    explorer.logit_sliders[2].value = 4.0
+    np.testing.assert_allclose(explorer.logits, [2.0, 1.0, 4.0])
+    expected = torch.softmax(torch.tensor([2.0, 1.0, 4.0], dtype=torch.float64), dim=0)
+    np.testing.assert_allclose(bar_heights(explorer), expected.numpy(), rtol=1e-12)
+    assert len(explorer.axes.patches) == 3  # redrawn, not drawn on top
+
+
+def test_stored_text_is_fixed_and_the_widget_is_displayed():
+    bundle = SoftmaxExplorer([0.0, 1.0])._repr_mimebundle_()
+    assert bundle["text/plain"] == SoftmaxExplorer.TEXT
+    assert " at 0x" not in bundle["text/plain"]
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["version_major"] == 2 and view["model_id"]
+
+
+def test_no_pyplot_figure_is_left_open():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    SoftmaxExplorer([1.0, 2.0, 3.0])
+    assert plt.get_fignums() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        (([1.0],), {}, ValueError, "at least 2"),
+        (([[1.0, 2.0]],), {}, ValueError, "1 dimension"),
+        (([1.0, np.nan],), {}, ValueError, "NaN"),
+        ((list(range(9)),), {"logit_range": (0, 10)}, ValueError, "at most 8 classes"),
+        (("abc",), {}, TypeError, "array of numbers"),
+        (([1.0, 2.0],), {"temperature": 0.0}, ValueError, "outside"),
+        (([1.0, 2.0],), {"min_temperature": 2.0, "max_temperature": 1.0}, ValueError, "0 <"),
+        (([1.0, 9.0],), {}, ValueError, "do not fit in logit_range"),
+        (([1.0, 2.0],), {"logit_range": (3.0, -3.0)}, ValueError, "low < high"),
+        (([1.0, 2.0], ["a"]), {}, ValueError, "1 entries but there are 2"),
+    ],
+)
+def test_bad_input_is_refused(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        SoftmaxExplorer(*args, **kwargs)

@@ -1,0 +1,546 @@
+"""Build the course as a static web site and as reveal.js slides that work offline.
+
+    python tools/build_site.py                  # both: build/site/ (what `make site` runs)
+    python tools/build_site.py --slides-only    # only the slides (what `make slides` runs)
+    python tools/build_site.py --out DIR notebooks/01_softmax.ipynb   # some notebooks only
+
+The result, under ``build/site/`` (open ``index.html``, or serve the folder with
+``python -m http.server -d build/site -b 127.0.0.1``):
+
+* ``index.html``            every notebook in syllabus order, with its slides and solutions
+* ``lessons/NN_name.html``  each lesson as a page, figures and diagrams embedded
+* ``solutions/NN_name.html``
+* ``slides/NN_name.slides.html``  each lesson as reveal.js slides (cut by the slide
+  metadata of ``tools/slide_metadata.py``)
+* ``vendor/``               MathJax, reveal.js, RequireJS and jQuery, pinned below
+* ``external-urls.txt``     every external address the pages mention, split into the ones
+  fetched when a page is viewed (must be none) and links a reader may follow
+
+Nothing is fetched from a CDN when a page is viewed: nbconvert's templates point at CDNs by
+default, so every such address is replaced by a copy in ``vendor/``. Those copies are
+downloaded once, at build time, from the npm registry (``npm pack``, or a plain HTTPS
+download where npm is missing), checked against the pinned SHA-512 and cached in
+``build/vendor/``. After building, every page is scanned; an external address that a
+browser would fetch makes the build fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import html
+import json
+import mimetypes
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter, SlidesExporter
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+DEFAULT_OUT = ROOT / "build" / "site"
+VENDOR_CACHE = ROOT / "build" / "vendor"
+TEMPLATES = Path(__file__).resolve().parent / "site_templates"
+NPM_REGISTRY = "https://registry.npmjs.org"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@dataclass(frozen=True)
+class VendorPackage:
+    """One npm package copied into ``vendor/``: only the files the pages load."""
+
+    name: str
+    version: str
+    integrity: str  # npm's "sha512-<base64>" of the tarball
+    keep: tuple[str, ...]  # paths inside the package; a trailing "/" keeps a folder
+
+    @property
+    def tarball_url(self) -> str:
+        return f"{NPM_REGISTRY}/{self.name}/-/{self.name}-{self.version}.tgz"
+
+
+# Pinned: MathJax 2 because nbconvert's templates configure MathJax 2 (MathJax.Hub);
+# reveal.js 4 because nbconvert's slide template is written for its 4.x API.
+VENDOR = (
+    VendorPackage(
+        "mathjax",
+        "2.7.9",
+        "sha512-NOGEDTIM9+MrsqnjPEjVGNx4q0GQxqm61yQwSK+/5S59i26wId5IC5gNu9/bu8+CCVl5p9G2IHcAl/wJa+5+BQ==",
+        (
+            "LICENSE",
+            "MathJax.js",
+            "config/TeX-AMS_CHTML-full.js",
+            "config/Safe.js",
+            "extensions/",
+            "jax/element/",
+            "jax/input/TeX/",
+            "jax/output/CommonHTML/",
+            "fonts/HTML-CSS/TeX/woff/",
+            "localization/en/",
+        ),
+    ),
+    VendorPackage(
+        "reveal.js",
+        "4.6.0",
+        "sha512-QC80rYsZldAe95bW9VImucIPTjfsKhI0jRQrIOXU4P92ZyXb/dfw9L3EE96bN6i7UmeUl1qBieH4UNTr25erYw==",
+        (
+            "LICENSE",
+            "dist/reveal.js",
+            "dist/reveal.css",
+            "dist/reset.css",
+            "dist/theme/white.css",
+            "dist/theme/fonts/source-sans-pro/",
+            "plugin/notes/notes.js",
+        ),
+    ),
+    VendorPackage(
+        "requirejs",
+        "2.3.8",
+        "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
+        ("package.json", "require.js"),
+    ),
+    VendorPackage(
+        "jquery",
+        "3.8.0",
+        "sha512-AOYt0viqPysMUTq45O8gF9DuOnBT3Il/8WtM/TT8z/2QeGsZ70ImwSJtNFxznn2R71v8yIgaEunOGo82OY/f0g==",
+        ("LICENSE.txt", "dist/jquery.min.js"),
+    ),
+)
+
+# Where the pages find the vendored files, relative to lessons/, solutions/ and slides/.
+URLS = {
+    "mathjax_url": "../vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    "require_js_url": "../vendor/requirejs/require.js",
+    "jquery_url": "../vendor/jquery/dist/jquery.min.js",
+}
+REVEAL_URL_PREFIX = "../vendor/reveal.js"
+
+
+# ---- vendor: download once, verify, cache -----------------------------------------------
+
+def _check_integrity(data: bytes, package: VendorPackage) -> None:
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if digest != package.integrity:
+        raise RuntimeError(
+            f"{package.name}@{package.version}: downloaded tarball has {digest}, "
+            f"expected the pinned {package.integrity}"
+        )
+
+
+def _download(package: VendorPackage, folder: Path) -> bytes:
+    """The package's tarball from the npm registry, with npm if present."""
+    npm = shutil.which("npm")
+    if npm:
+        subprocess.run(
+            [npm, "pack", f"{package.name}@{package.version}", "--silent",
+             "--pack-destination", str(folder)],
+            check=True, capture_output=True, timeout=300,
+        )
+        return (folder / f"{package.name}-{package.version}.tgz").read_bytes()
+    with urllib.request.urlopen(package.tarball_url, timeout=300) as response:  # noqa: S310
+        return response.read()
+
+
+def _wanted(member: str, keep: tuple[str, ...]) -> bool:
+    return any(member == k or (k.endswith("/") and member.startswith(k)) for k in keep)
+
+
+def fetch_vendor(cache: Path = VENDOR_CACHE) -> Path:
+    """Make sure every pinned package is unpacked in ``cache``; return ``cache``."""
+    for package in VENDOR:
+        target = cache / package.name
+        stamp = target / ".pinned"
+        if stamp.is_file() and stamp.read_text() == package.integrity:
+            continue
+        print(f"fetching {package.name}@{package.version} from the npm registry", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            data = _download(package, Path(tmp))
+            _check_integrity(data, package)
+            shutil.rmtree(target, ignore_errors=True)
+            tarball = Path(tmp) / "package.tgz"
+            tarball.write_bytes(data)
+            with tarfile.open(tarball) as archive:
+                for member in archive.getmembers():
+                    inner = member.name.split("/", 1)[-1]
+                    unsafe = inner.startswith("/") or ".." in inner.split("/")
+                    if unsafe or not member.isfile() or not _wanted(inner, package.keep):
+                        continue
+                    destination = target / inner
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    destination.write_bytes(archive.extractfile(member).read())
+        missing = [k for k in package.keep if not (target / k.rstrip("/")).exists()]
+        if missing:
+            raise RuntimeError(f"{package.name}@{package.version} lacks {missing}")
+        stamp.write_text(package.integrity)
+    return cache
+
+
+# ---- notebooks to pages ------------------------------------------------------------------
+
+def all_notebooks() -> tuple[list[Path], list[Path]]:
+    """Lessons and solutions, each in syllabus order."""
+    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    solutions = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    return lessons, solutions
+
+
+def notebook_title(notebook) -> str:
+    """The text of the notebook's first heading (``# 01 · Softmax: ...``)."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "untitled"
+
+
+MARKDOWN_IMAGE = re.compile(r"(!\[[^\]]*\])\(([^)\s:]+)\)")
+HTML_IMAGE = re.compile(r"""(<img[^>]*\bsrc=")([^":]+)\"""")
+
+
+def for_static_page(notebook, folder: Path | None = None):
+    """A copy of ``notebook`` ready for a page without a kernel.
+
+    Pictures from ``folder`` (the notebook's folder) are embedded. Live widgets cannot run
+    without a kernel, and showing them would need a widget renderer from a CDN: each
+    widget output keeps only its text (which says that it needs a kernel, next to the
+    static plots), and the saved widget state is dropped.
+    """
+    page = copy.deepcopy(notebook)
+    page.metadata.pop("widgets", None)
+    page.metadata["title"] = notebook_title(notebook)
+    for cell in page.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+        if cell.cell_type == "markdown" and folder is not None:
+            embed_local_images(cell, folder)
+    return page
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def embed_local_images(cell, folder: Path) -> None:
+    """Put the local pictures a markdown cell shows into the cell itself.
+
+    ``![text](../images/x.png)`` becomes a cell attachment and ``<img src="...">`` a
+    ``data:`` URI, so a page needs no ``images/`` folder next to it. (nbconvert's own
+    ``embed_images`` refuses files outside the notebook's folder, as ``../images`` is.)
+    """
+
+    def markdown_image(match: re.Match) -> str:
+        path = (folder / match.group(2)).resolve()
+        if not path.is_file():
+            return match.group(0)
+        cell.setdefault("attachments", {})[path.name] = {
+            mimetypes.guess_type(path.name)[0] or "image/png": base64.b64encode(
+                path.read_bytes()
+            ).decode()
+        }
+        return f"{match.group(1)}(attachment:{path.name})"
+
+    def html_image(match: re.Match) -> str:
+        path = (folder / match.group(2)).resolve()
+        return f"{match.group(1)}{_data_uri(path)}\"" if path.is_file() else match.group(0)
+
+    source = MARKDOWN_IMAGE.sub(markdown_image, cell.source)
+    cell.source = HTML_IMAGE.sub(html_image, source)
+
+
+def _exporter_config() -> Config:
+    config = Config()
+    for exporter in ("HTMLExporter", "SlidesExporter"):
+        for trait, url in URLS.items():
+            config[exporter][trait] = url
+        config[exporter]["embed_images"] = True  # diagrams in markdown become data: URIs
+        config[exporter]["extra_template_basedirs"] = [str(TEMPLATES)]
+    config.SlidesExporter.reveal_url_prefix = REVEAL_URL_PREFIX
+    config.SlidesExporter.reveal_scroll = True  # a long cell scrolls instead of overflowing
+    config.SlidesExporter.reveal_number = "c/t"
+    config.SlidesExporter.reveal_theme = "white"  # its fonts are in the package; others use CDNs
+    return config
+
+
+def export(notebook_path: Path, kind: str, out_file: Path) -> None:
+    """Write one notebook as a page (``kind="html"``) or as slides (``kind="slides"``)."""
+    notebook = for_static_page(nbformat.read(notebook_path, as_version=4), notebook_path.parent)
+    config = _exporter_config()
+    if kind == "html":
+        exporter = HTMLExporter(config=config, template_name="course_lab")
+    elif kind == "slides":
+        exporter = SlidesExporter(config=config, template_name="course_reveal")
+    else:
+        raise ValueError(f"kind must be 'html' or 'slides', got {kind!r}")
+    resources = {
+        "metadata": {"name": notebook_path.stem, "path": str(notebook_path.parent)},
+    }
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(body, encoding="utf-8")
+
+
+def page_paths(out: Path, lesson: Path) -> dict[str, Path]:
+    return {
+        "html": out / "lessons" / f"{lesson.stem}.html",
+        "slides": out / "slides" / f"{lesson.stem}.slides.html",
+        "solutions": out / "solutions" / f"{lesson.stem}.html",
+    }
+
+
+def write_index(out: Path, lessons: list[Path]) -> Path:
+    """``index.html``: every lesson in order, linking what exists of its page/slides/solutions."""
+    rows = []
+    for lesson in lessons:
+        title = notebook_title(nbformat.read(lesson, as_version=4))
+        links = []
+        for kind, label in (("html", "read"), ("slides", "slides"), ("solutions", "solutions")):
+            target = page_paths(out, lesson)[kind]
+            if target.is_file():
+                href = target.relative_to(out).as_posix()
+                links.append(f'<a href="{html.escape(href)}">{label}</a>')
+        rows.append(
+            f"<li><span class=\"title\">{html.escape(title)}</span> "
+            f"<span class=\"links\">{' · '.join(links)}</span></li>"
+        )
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    course = readme[0].lstrip("# ").strip() if readme else "Course"
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{html.escape(course)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.5; color: #222; }}
+ol {{ padding-left: 0; list-style: none; }}
+li {{ margin: 0.6rem 0; padding: 0.6rem 0.8rem; border: 1px solid #ddd; border-radius: 6px; }}
+.title {{ font-weight: 600; display: block; }}
+.links a {{ margin-right: 0.3rem; }}
+</style>
+</head>
+<body>
+<h1>{html.escape(course)}</h1>
+<p>Every notebook of the course, in order: read it as a page, present it as slides
+(arrow keys; down for the steps of a section), or check your answers in its solutions.
+Everything here works offline. To run the code, open the notebooks in JupyterLab.</p>
+<ol id="syllabus">
+{chr(10).join(rows)}
+</ol>
+</body>
+</html>
+"""
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+# ---- the offline check ---------------------------------------------------------------------
+
+EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
+LOCAL_HOSTS = re.compile(r"^(https?:)?//(127\.0\.0\.1|localhost|\[::1\])([:/]|$)", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
+COMMENT = re.compile(r"(?<!:)//")
+ANY_URL = re.compile(r"""https?://[^\s'"<>)\\]+""", re.IGNORECASE)
+
+
+def is_external(url: str) -> bool:
+    return bool(EXTERNAL.match(url.strip())) and not LOCAL_HOSTS.match(url.strip())
+
+
+class _Scanner(HTMLParser):
+    """Collects (kind, address) pairs: kind "fetched" or "link"."""
+
+    FETCHING_ATTRIBUTES = {"src", "href", "data", "poster", "srcset", "background"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if not value or name not in self.FETCHING_ATTRIBUTES:
+                continue
+            for url in value.split(",") if name == "srcset" else [value]:
+                url = url.strip().split(" ")[0]
+                if is_external(url):
+                    self.found.append(("link" if tag == "a" else "fetched", url))
+                elif not NOT_A_FILE.match(url) and not LOCAL_HOSTS.match(url):
+                    self.found.append(("local", url))
+        if tag in ("style", "script"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "style":
+            self.found += [("fetched", u) for u in css_urls(data) if is_external(u)]
+        elif self._in == "script":
+            self.found += script_urls(data)
+
+
+NOT_A_FILE = re.compile(r"^(#|data:|blob:|about:|javascript:|mailto:)", re.IGNORECASE)
+
+
+def css_urls(css: str) -> list[str]:
+    return [a or b for a, b in CSS_URL.findall(css)]
+
+
+def script_urls(script: str) -> list[tuple[str, str]]:
+    """Addresses in inline JavaScript: in a ``//`` comment a mention, otherwise fetched."""
+    found = []
+    for line in script.splitlines():
+        comment_start = COMMENT.search(line)
+        code = line[: comment_start.start()] if comment_start else line
+        comment = line[len(code):]
+        found += [("fetched", u) for u in ANY_URL.findall(code) if is_external(u)]
+        found += [("link", u) for u in ANY_URL.findall(comment) if is_external(u)]
+    return found
+
+
+def scan_file(path: Path) -> list[tuple[str, str]]:
+    """External addresses in one built HTML or CSS file, as (kind, address) pairs."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".css":
+        return [
+            ("fetched" if is_external(u) else "local", u)
+            for u in css_urls(text)
+            if not NOT_A_FILE.match(u) and not LOCAL_HOSTS.match(u)
+        ]
+    scanner = _Scanner()
+    scanner.feed(text)
+    scanner.close()
+    return scanner.found
+
+
+def scan_site(out: Path) -> dict[str, dict[str, list[str]]]:
+    """What the site's HTML and CSS files reference: {kind: {address: [files]}}.
+
+    Kinds: ``fetched`` (external, loaded when the page is viewed: must be empty),
+    ``link`` (external, in a link or a script comment: fetched only if a reader clicks),
+    ``mention`` (any other external address in an HTML file: CSS comments, text, XML
+    namespaces; never fetched), ``missing`` (a relative address with no file in the
+    site: must be empty).
+    """
+    report: dict[str, dict[str, list[str]]] = {
+        "fetched": {}, "link": {}, "mention": {}, "missing": {}
+    }
+    for path in sorted(out.rglob("*")):
+        if path.suffix not in (".html", ".css") or not path.is_file():
+            continue
+        relative = path.relative_to(out).as_posix()
+        found = scan_file(path)
+        if path.suffix == ".html":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            known = {url for _, url in found}
+            found += [
+                ("mention", u) for u in ANY_URL.findall(text) if u not in known and is_external(u)
+            ]
+        for kind, url in found:
+            if kind == "local":
+                target = (path.parent / url.split("#")[0].split("?")[0]).resolve()
+                if target.exists():
+                    continue
+                kind = "missing"
+            files = report[kind].setdefault(url, [])
+            if relative not in files:
+                files.append(relative)
+    return report
+
+
+def write_url_report(out: Path, report: dict[str, dict[str, list[str]]]) -> Path:
+    lines = ["# External addresses in the built pages", ""]
+    for kind, heading in (
+        ("fetched", "Fetched when a page is viewed (must be none)"),
+        ("link", "Links a reader may follow, and addresses in script comments (never fetched)"),
+        ("mention", "Other mentions: comments in styles, text, XML namespaces (never fetched)"),
+        ("missing", "Local files referenced but not in the site (must be none)"),
+    ):
+        lines.append(f"## {heading}: {len(report[kind])}")
+        for url, files in sorted(report[kind].items()):
+            lines.append(f"{url}    ({', '.join(files)})")
+        lines.append("")
+    path = out / "external-urls.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# ---- the command -------------------------------------------------------------------------
+
+def build(
+    out: Path = DEFAULT_OUT,
+    notebooks: list[Path] | None = None,
+    *,
+    html_pages: bool = True,
+    slides: bool = True,
+) -> dict[str, dict[str, list[str]]]:
+    """Build the site into ``out``; return the scan report (see ``scan_site``)."""
+    lessons, solutions = all_notebooks()
+    if notebooks:
+        chosen = {p.resolve() for p in notebooks}
+        lessons = [p for p in lessons if p.resolve() in chosen]
+        solutions = [p for p in solutions if p.resolve() in chosen]
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(fetch_vendor(), out / "vendor", dirs_exist_ok=True)
+    for lesson in lessons:
+        if html_pages:
+            export(lesson, "html", page_paths(out, lesson)["html"])
+        if slides:
+            export(lesson, "slides", page_paths(out, lesson)["slides"])
+        print(f"built {lesson.relative_to(ROOT)}", flush=True)
+    if html_pages:
+        for solution in solutions:
+            export(solution, "html", page_paths(out, solution)["solutions"])
+            print(f"built {solution.relative_to(ROOT)}", flush=True)
+    write_index(out, all_notebooks()[0])
+    report = scan_site(out)
+    write_url_report(out, report)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: all of them")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/site")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--slides-only", action="store_true", help="only the slides")
+    what.add_argument("--html-only", action="store_true", help="only the pages")
+    args = parser.parse_args(argv)
+    report = build(
+        args.out.resolve(),
+        args.notebooks,
+        html_pages=not args.slides_only,
+        slides=not args.html_only,
+    )
+    print(f"site in {args.out}: open {args.out / 'index.html'}")
+    print(f"external addresses only mentioned or linked: "
+          f"{len(report['link']) + len(report['mention'])} "
+          f"(listed in {args.out / 'external-urls.txt'})")
+    if report["fetched"] or report["missing"]:
+        print("ERROR: fetched from outside the site, or missing from it:")
+        print(json.dumps({k: report[k] for k in ("fetched", "missing")}, indent=2))
+        return 1
+    print("offline check passed: every page loads only files of the site")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

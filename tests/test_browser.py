@@ -118,7 +118,8 @@ def readme_lab_arguments() -> list[str]:
 
 def test_readme_and_makefile_start_lab_the_same_way():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert f"jupyter lab {' '.join(readme_lab_arguments())}" in makefile
+    assert f"LAB_FLAGS := {' '.join(readme_lab_arguments())}\n" in makefile
+    assert "jupyter lab $(LAB_FLAGS)" in makefile
 
 
 LAB_SETTINGS = {

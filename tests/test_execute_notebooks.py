@@ -1,6 +1,6 @@
 """tools/execute_notebooks.py: the only producer of stored outputs."""
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import nbformat
@@ -9,10 +9,9 @@ from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tools" / "execute_notebooks.py"
-spec = importlib.util.spec_from_file_location("execute_notebooks", SCRIPT)
-execute_notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(execute_notebooks)
+sys.path.insert(0, str(ROOT / "tools"))  # the scripts import their sibling modules
+
+import execute_notebooks  # noqa: E402
 
 
 def write_notebook(path, *sources):

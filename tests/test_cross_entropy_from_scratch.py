@@ -181,6 +181,7 @@ def test_tutorial_values_and_defaults():
         (np.array([0, 1]), {"label_smoothing": 1.5}, ValueError, "label_smoothing must"),
         (np.array([0.0, 1.0]), {}, TypeError, "class-index targets must be integers"),
         (np.eye(3, dtype=np.int64)[[0, 1]], {}, TypeError, "probability targets must be"),
+        (np.eye(3)[[0, 1]], {"ignore_index": 0}, ValueError, "ignore_index is not supported"),
         (np.array([0, 1, 2]), {}, ValueError, "does not fit logits"),
         (np.array([0, 3]), {}, ValueError, r"must lie in 0\.\.2"),
     ],

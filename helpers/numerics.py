@@ -1,8 +1,7 @@
 """Numerically stable NumPy building blocks that the notebooks teach and later reuse.
 
-``softmax`` is derived in notebook 01 (``01_softmax.ipynb``) and ``log_softmax`` in notebook
-02 (``02_cross_entropy.ipynb``); later notebooks import them from here instead of copying
-them. Unlike the teaching versions, these validate their input.
+``softmax`` is derived in notebook 01 (``01_softmax.ipynb``); later notebooks import it
+from here instead of copying it. Unlike the teaching version, this one validates its input.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import numpy as np
 
 from helpers.validation import as_float_array
 
-__all__ = ["softmax", "log_softmax"]
+__all__ = ["softmax"]
 
 
 def softmax(logits: object, axis: int = -1) -> np.ndarray:
@@ -41,6 +40,11 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
         raise ValueError("a slice of logits is entirely -inf: every class is masked out")
     exps = np.exp(values - largest)
     return exps / np.sum(exps, axis=axis, keepdims=True)
+
+
+# ---- notebook 02 (cross-entropy) --------------------------------------------------------
+
+__all__ += ["log_softmax"]
 
 
 def log_softmax(logits: object, axis: int = -1) -> np.ndarray:

@@ -17,13 +17,7 @@ from matplotlib.figure import Figure
 from helpers.numerics import softmax
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
-__all__ = [
-    "plot_probability_bars",
-    "plot_logits_and_probs",
-    "plot_temperature_sweep",
-    "plot_neg_log_curve",
-    "plot_logit_gradient",
-]
+__all__ = ["plot_probability_bars", "plot_logits_and_probs", "plot_temperature_sweep"]
 
 PROB_COLOR = "tab:blue"
 HIGHLIGHT_COLOR = "tab:orange"
@@ -127,6 +121,11 @@ def plot_temperature_sweep(
     ax.set_ylabel("softmax(logits / T)")
     ax.legend(fontsize=8)
     return ax
+
+
+# ---- notebook 02 (cross-entropy) --------------------------------------------------------
+
+__all__ += ["plot_neg_log_curve", "plot_logit_gradient"]
 
 
 def plot_neg_log_curve(

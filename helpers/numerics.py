@@ -40,3 +40,39 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
         raise ValueError("a slice of logits is entirely -inf: every class is masked out")
     exps = np.exp(values - largest)
     return exps / np.sum(exps, axis=axis, keepdims=True)
+
+
+# ---- notebook 02 (cross-entropy) --------------------------------------------------------
+
+__all__ += ["log_softmax"]
+
+
+def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
+    """``log(softmax(logits))`` along ``axis``, computed with the LogSumExp trick.
+
+    Taught in notebook 02: ``z - m - log(sum(exp(z - m)))`` with ``m`` the maximum, so it
+    neither overflows for huge logits nor returns ``-inf`` where ``softmax`` underflows to 0.
+    ``-inf`` entries (masked logits) give ``-inf``. Float32 input stays float32; anything
+    else is computed in float64.
+
+    Raises
+    ------
+    ValueError
+        If the logits contain NaN or ``+inf``, if ``axis`` is out of range, or if a slice
+        along ``axis`` is entirely ``-inf``.
+    """
+    if hasattr(logits, "detach"):  # a torch.Tensor
+        logits = logits.detach().cpu().numpy()
+    keep_float32 = getattr(logits, "dtype", None) == np.float32
+    values = as_float_array(logits, "logits", allow_neg_inf=True)
+    if values.ndim == 0:
+        raise ValueError("logits must have at least one dimension (one score per class)")
+    if not -values.ndim <= axis < values.ndim:
+        raise ValueError(f"axis {axis} is out of range for logits of shape {values.shape}")
+    if keep_float32:
+        values = values.astype(np.float32)
+    largest = np.max(values, axis=axis, keepdims=True)
+    if np.isneginf(largest).any():
+        raise ValueError("a slice of logits is entirely -inf: every class is masked out")
+    shifted = values - largest  # the largest entry becomes 0, masked ones stay -inf
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

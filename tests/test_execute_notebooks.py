@@ -5,7 +5,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +32,7 @@ def test_executes_in_a_fresh_kernel_in_the_notebook_folder(tmp_path):
     assert [c.execution_count for c in cells] == [1, 2, 3]
     assert cells[0].outputs[0].text == f"{tmp_path.name}\n"
     assert cells[1].outputs[0].ename == "ValueError"
-    assert "raises-exception" in cells[1].metadata.tags
+    assert "tags" not in cells[1].metadata  # the comment is the only marker nbval needs
     assert cells[2].outputs[0].data["text/plain"] == "False"  # nothing left from another run
     assert "execution" not in cells[0].metadata  # no timestamps: no churn in diffs
 
@@ -42,9 +41,16 @@ def test_an_unexpected_error_fails_and_leaves_the_file_untouched(tmp_path):
     path = tmp_path / "broken.ipynb"
     write_notebook(path, "1 / 0")
     before = path.read_bytes()
-    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+    with pytest.raises(execute_notebooks.UnexpectedCellError, match="ZeroDivisionError"):
         execute_notebooks.execute(path)
     assert path.read_bytes() == before
+
+
+def test_a_marked_cell_that_does_not_raise_fails(tmp_path):
+    path = tmp_path / "quiet.ipynb"
+    write_notebook(path, "# NBVAL_RAISES_EXCEPTION\n1 + 1")
+    with pytest.raises(execute_notebooks.UnexpectedCellError, match="marked to raise"):
+        execute_notebooks.execute(path)
 
 
 def test_all_notebooks_lists_lessons_then_solutions():

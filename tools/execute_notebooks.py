@@ -33,8 +33,16 @@ def all_notebooks() -> list[Path]:
     return lessons + solutions
 
 
+class UnexpectedCellError(RuntimeError):
+    """A cell raised without being marked to, or a marked cell did not raise."""
+
+
 def execute(path: Path, timeout: int = 600) -> float:
-    """Execute one notebook in place; return the seconds it took."""
+    """Execute one notebook in place; return the seconds it took.
+
+    Raises :class:`UnexpectedCellError` (and leaves the file untouched) if a cell raised
+    without ``# NBVAL_RAISES_EXCEPTION``, or a cell with that mark did not raise.
+    """
     notebook = nbformat.read(path, as_version=4)
     apply_slide_types(notebook)
     for cell in notebook.cells:
@@ -43,20 +51,35 @@ def execute(path: Path, timeout: int = 600) -> float:
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-        tags = list(cell.metadata.get("tags", []))
-        # nbval reads the comment; nbclient needs the tag to let the expected error through.
-        if RAISES_MARK in cell.source and RAISES_TAG not in tags:
-            cell.metadata["tags"] = [*tags, RAISES_TAG]
+        # The comment is the one marker; a tag as well makes nbval warn about overlap.
+        tags = [tag for tag in cell.metadata.get("tags", []) if tag != RAISES_TAG]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        allow_errors=True,  # checked below, cell by cell, against the marker
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        expected = RAISES_MARK in cell.source
+        if errors and not expected:
+            error = errors[0]
+            raise UnexpectedCellError(
+                f"{path.name}, cell {index}: {error.ename}: {error.evalue}"
+            )
+        if expected and not errors:
+            raise UnexpectedCellError(f"{path.name}, cell {index} is marked to raise but did not")
     nbformat.write(notebook, path)
     return elapsed
 

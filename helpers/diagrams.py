@@ -90,3 +90,95 @@ def save_all(directory: str | Path, dpi: int = 110) -> list[Path]:
         plt.close(fig)
         written.append(path)
     return written
+
+
+# ---- notebook 04: the tutorial's two networks --------------------------------------------
+
+__all__ += ["draw_multiclass_network", "draw_binary_network"]
+
+
+def _parameter_count(model) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
+
+
+def _draw_layers(ax, sizes: list[int], names: list[str], max_shown: int = 6) -> list[list]:
+    """Draw fully connected layers as columns of circles; return the circles' centres."""
+    from matplotlib.patches import Circle
+
+    centres = []
+    for column, (size, name) in enumerate(zip(sizes, names, strict=True)):
+        shown = min(size, max_shown)
+        x = column * 2.2
+        ys = [(shown - 1) / 2 * 0.55 - row * 0.55 for row in range(shown)]
+        if size > max_shown:  # leave a gap with dots for the hidden middle of the layer
+            ax.text(x, ys[shown // 2], "⋮", ha="center", va="center", fontsize=14)
+            ys = ys[: shown // 2] + ys[shown // 2 + 1 :]
+        centres.append([(x, y) for y in ys])
+        for y in ys:
+            ax.add_patch(Circle((x, y), 0.17, facecolor="#cfe3f7", edgecolor="black", zorder=3))
+        ax.text(x, -(max_shown / 2) * 0.55 - 0.25, f"{name}\n{size}", ha="center", va="top",
+                fontsize=9)
+    for left, right in zip(centres, centres[1:], strict=False):
+        for x0, y0 in left:
+            for x1, y1 in right:
+                ax.plot([x0, x1], [y0, y1], color="gray", linewidth=0.4, zorder=1)
+    return centres
+
+
+def _draw_network(model, sizes, names, head: list[tuple[str, str]], title: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(9.0, 3.8))
+    centres = _draw_layers(ax, sizes, names)
+    x = centres[-1][0][0] + 0.4
+    for text, color in head:
+        _arrow(ax, x, x + 0.8, 0.0, "")
+        _box(ax, x + 0.85, -0.3, 2.1, 0.6, text, color)
+        x += 2.95 + 0.05
+    ax.set_title(f"{title}: {_parameter_count(model):,} parameters", fontsize=12)
+    ax.set_xlim(-0.6, x + 0.2)
+    ax.set_ylim(-2.6, 1.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def draw_multiclass_network(input_size: int = 28 * 28, hidden_size: int = 5,
+                            num_classes: int = 3) -> Figure:
+    """``NeuralNetMultiClassClassification``: Linear, ReLU, Linear to raw logits.
+
+    Used by notebook 04 (``images/multiclass_network.png``). The parameter count is
+    computed from the model in ``helpers.models``.
+    """
+    from helpers.models import NeuralNetMultiClassClassification
+
+    model = NeuralNetMultiClassClassification(input_size, hidden_size, num_classes)
+    return _draw_network(
+        model,
+        [input_size, hidden_size, num_classes],
+        ["pixels", "Linear + ReLU", "Linear: logits"],
+        [("no softmax:\nraw logits", "#e8e8e8"),
+         ("nn.CrossEntropyLoss\n(log-softmax + NLL)", "#fde2c8")],
+        f"NeuralNetMultiClassClassification({input_size}, {hidden_size}, {num_classes})",
+    )
+
+
+def draw_binary_network(input_size: int = 28 * 28, hidden_size: int = 5) -> Figure:
+    """``NeuralNetBinaryClassification``: Linear, ReLU, Linear to one score, then sigmoid.
+
+    Used by notebook 04 (``images/binary_network.png``). The parameter count is computed
+    from the model in ``helpers.models``.
+    """
+    from helpers.models import NeuralNetBinaryClassification
+
+    model = NeuralNetBinaryClassification(input_size, hidden_size)
+    return _draw_network(
+        model,
+        [input_size, hidden_size, 1],
+        ["pixels", "Linear + ReLU", "Linear: 1 score"],
+        [("sigmoid:\nprobability", "#cfe3f7"), ("nn.BCELoss", "#fde2c8")],
+        f"NeuralNetBinaryClassification({input_size}, {hidden_size})",
+    )
+
+
+DIAGRAMS["multiclass_network.png"] = draw_multiclass_network
+DIAGRAMS["binary_network.png"] = draw_binary_network

@@ -1,0 +1,175 @@
+"""The training loop of notebook 05, reusable: ``fit``, ``train_epoch``, ``evaluate``, ``predict``.
+
+Notebook 05 (``05_training_on_mnist.ipynb``) writes this loop out cell by cell for the
+3-class network, then shows that :func:`fit` gives exactly the same result for the same
+seed; later notebooks import it from here.
+
+The loss decides what the model's output means, so it also decides how targets are fed
+and how predictions are read:
+
+===========================  ====================  =====================  ===================
+loss                         model output          targets passed         predicted class
+===========================  ====================  =====================  ===================
+``nn.CrossEntropyLoss``      logits ``(N, C)``     int64 labels ``(N,)``  ``argmax`` over C
+``nn.BCELoss``               probability (N, 1)    float ``(N, 1)``       ``p >= 0.5``
+``nn.BCEWithLogitsLoss``     logit ``(N, 1)``      float ``(N, 1)``       ``z >= 0``
+===========================  ====================  =====================  ===================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+__all__ = ["History", "prepare_targets", "predict", "evaluate", "train_epoch", "fit"]
+
+SUPPORTED_LOSSES = (nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
+
+
+@dataclass
+class History:
+    """Per-epoch metrics; index 0 is measured before the first update."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+    def record(self, train: tuple[float, float], val: tuple[float, float]) -> None:
+        self.train_loss.append(train[0])
+        self.train_accuracy.append(train[1])
+        self.val_loss.append(val[0])
+        self.val_accuracy.append(val[1])
+
+
+def _check_loss(loss_fn: object) -> None:
+    if not isinstance(loss_fn, SUPPORTED_LOSSES):
+        names = ", ".join(f"nn.{cls.__name__}" for cls in SUPPORTED_LOSSES)
+        raise TypeError(f"loss_fn must be one of {names}, got {type(loss_fn).__name__}")
+
+
+def _check_data(x: object, y: object, name: str) -> None:
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError(f"x_{name} and y_{name} must be torch tensors")
+    if y.ndim != 1:
+        raise ValueError(f"y_{name} must be 1-D labels, got shape {tuple(y.shape)}")
+    if len(x) != len(y):
+        raise ValueError(f"x_{name} has {len(x)} rows but y_{name} has {len(y)} labels")
+    if len(y) == 0:
+        raise ValueError(f"x_{name} is empty")
+
+
+def prepare_targets(loss_fn: nn.Module, labels: torch.Tensor) -> torch.Tensor:
+    """Labels ``(N,)`` in the form ``loss_fn`` expects (see the table in the module doc)."""
+    _check_loss(loss_fn)
+    if isinstance(loss_fn, nn.CrossEntropyLoss):
+        return labels.long()
+    return labels.float().unsqueeze(1)
+
+
+def predict(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Predicted class labels ``(N,)`` (int64), without tracking gradients."""
+    _check_loss(loss_fn)
+    model.eval()
+    with torch.no_grad():
+        outputs = model(x)
+    if isinstance(loss_fn, nn.CrossEntropyLoss):
+        return outputs.argmax(dim=1)
+    threshold = 0.5 if isinstance(loss_fn, nn.BCELoss) else 0.0
+    return (outputs[:, 0] >= threshold).long()
+
+
+def evaluate(
+    model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor
+) -> tuple[float, float]:
+    """``(mean loss, accuracy)`` of ``model`` on ``x, y``, without tracking gradients."""
+    _check_loss(loss_fn)
+    _check_data(x, y, "eval")
+    model.eval()
+    with torch.no_grad():
+        outputs = model(x)
+        loss = loss_fn(outputs, prepare_targets(loss_fn, y)).item()
+    accuracy = (predict(model, loss_fn, x) == y).float().mean().item()
+    return loss, accuracy
+
+
+def train_epoch(
+    model: nn.Module,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int,
+    generator: torch.Generator,
+) -> float:
+    """One pass over ``x, y`` in shuffled mini-batches; returns the mean training loss.
+
+    The order is ``torch.randperm(len(x), generator=generator)``; the last batch may be
+    smaller. The returned loss averages the batch losses weighted by batch size.
+    """
+    _check_loss(loss_fn)
+    _check_data(x, y, "train")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    targets = prepare_targets(loss_fn, y)
+    model.train()
+    order = torch.randperm(len(x), generator=generator).to(x.device)
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        loss = loss_fn(model(x[batch]), targets[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(batch)
+    return total / len(x)
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_val: torch.Tensor,
+    y_val: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> History:
+    """Train for ``epochs`` passes; return train and validation loss and accuracy per epoch.
+
+    Metrics are measured with :func:`evaluate` on the whole train and validation sets
+    before training (epoch 0) and after every epoch. The mini-batch order comes from a
+    ``torch.Generator`` seeded with ``seed``, so the same model initialisation and seed
+    give the same result. The data and the model must already be on the same device.
+    """
+    _check_loss(loss_fn)
+    _check_data(x_train, y_train, "train")
+    _check_data(x_val, y_val, "val")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    generator = torch.Generator().manual_seed(seed)
+    history = History()
+    history.record(
+        evaluate(model, loss_fn, x_train, y_train), evaluate(model, loss_fn, x_val, y_val)
+    )
+    for _ in range(epochs):
+        train_epoch(
+            model, loss_fn, optimizer, x_train, y_train, batch_size=batch_size,
+            generator=generator,
+        )
+        history.record(
+            evaluate(model, loss_fn, x_train, y_train), evaluate(model, loss_fn, x_val, y_val)
+        )
+        if not math.isfinite(history.train_loss[-1]):
+            raise FloatingPointError(
+                f"the training loss became {history.train_loss[-1]} after epoch "
+                f"{len(history.train_loss) - 1}: lower the learning rate"
+            )
+    return history

@@ -1,0 +1,153 @@
+"""The figures of notebook 05: training curves, confusion matrix, misclassified digits."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from helpers.plots import (
+    confusion_counts,
+    plot_confusion_matrix,
+    plot_misclassified,
+    plot_training_curves,
+)
+
+TRAIN_LOSS, VAL_LOSS = [1.1, 0.5, 0.2], [1.0, 0.6, 0.4]
+TRAIN_ACC, VAL_ACC = [0.3, 0.8, 0.95], [0.35, 0.75, 0.9]
+
+
+def test_training_curves_content():
+    fig, axes = plot_training_curves(TRAIN_LOSS, VAL_LOSS, TRAIN_ACC, VAL_ACC)
+    assert len(fig.axes) == 2
+    loss_lines, accuracy_lines = axes[0].get_lines(), axes[1].get_lines()
+    assert [line.get_label() for line in loss_lines] == ["train", "validation"]
+    np.testing.assert_allclose(loss_lines[0].get_xdata(), [0, 1, 2])
+    np.testing.assert_allclose(loss_lines[0].get_ydata(), TRAIN_LOSS)
+    np.testing.assert_allclose(loss_lines[1].get_ydata(), VAL_LOSS)
+    np.testing.assert_allclose(accuracy_lines[0].get_ydata(), [30.0, 80.0, 95.0])  # percent
+    np.testing.assert_allclose(accuracy_lines[1].get_ydata(), [35.0, 75.0, 90.0])
+    assert axes[1].get_ylabel() == "accuracy (%)" and axes[0].get_xlabel() == "epoch"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((TRAIN_LOSS, VAL_LOSS[:2], TRAIN_ACC, VAL_ACC), "same length"),
+        (([1.0], [1.0], [0.5], [0.5]), "at least 2"),
+        (([1.0, -0.1], [1.0, 0.5], [0.5, 0.6], [0.5, 0.6]), "train_loss must be >= 0"),
+        (([1.0, 0.1], [1.0, 0.5], [0.5, 0.6], [50.0, 60.0]), r"val_accuracy must be a fraction"),
+        (([1.0, np.nan], [1.0, 0.5], [0.5, 0.6], [0.5, 0.6]), "train_loss contains NaN"),
+        (([[1.0, 0.5]], [1.0, 0.5], [0.5, 0.6], [0.5, 0.6]), "1 dimension"),
+    ],
+)
+def test_training_curves_reject_bad_input(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        plot_training_curves(*arguments)
+
+
+def test_confusion_counts():
+    counts = confusion_counts([0, 1, 2, 2, 1], torch.tensor([0, 2, 2, 1, 1]), num_classes=3)
+    np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [0, 1, 1]])
+    assert counts.dtype == np.int64
+    np.testing.assert_array_equal(confusion_counts([1], [1], 4)[1], [0, 1, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (([0, 1], [0], 2), ValueError, "targets has 2 entries but predictions has 1"),
+        (([0, 3], [0, 1], 3), ValueError, "targets holds class 3 but there are only 3 classes"),
+        (([0, 1.5], [0, 1], 3), ValueError, "class indices"),
+        (([0, -1], [0, 1], 3), ValueError, "class indices"),
+        (([0, 1], [0, 1], 1), ValueError, "num_classes must be an integer >= 2"),
+        ((["a", "b"], [0, 1], 2), TypeError, "must hold numbers"),
+    ],
+)
+def test_confusion_counts_reject_bad_input(arguments, error, message):
+    with pytest.raises(error, match=message):
+        confusion_counts(*arguments)
+
+
+def test_confusion_matrix_plot_content():
+    targets, predictions = [0, 0, 1, 1, 1, 2], [0, 1, 1, 1, 2, 2]
+    ax = plot_confusion_matrix(targets, predictions, ["zero", "one", "two"])
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 1, 0], [0, 2, 1], [0, 0, 1]])
+    cell_texts = [t.get_text() for t in ax.texts]
+    assert cell_texts == ["1", "1", "0", "0", "2", "1", "0", "0", "1"]  # row by row
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["zero", "one", "two"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["zero", "one", "two"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert ax.get_title() == "confusion matrix (4 of 6 correct)"
+
+
+def test_confusion_matrix_size_without_labels_and_on_given_axes():
+    _, ax = plt.subplots()
+    assert plot_confusion_matrix([0, 1], [1, 1], ax=ax, num_classes=4) is ax
+    assert ax.images[0].get_array().shape == (4, 4)
+    ax = plot_confusion_matrix([0, 3], [3, 3])  # inferred: 4 classes
+    assert ax.images[0].get_array().shape == (4, 4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"targets": [0, 1], "predictions": [0, 2], "labels": ["a", "b"]}, ValueError,
+         "predictions holds class 2 but there are only 2 classes"),
+        ({"targets": [0, 1], "predictions": [0, 1], "labels": "ab"}, TypeError, "single string"),
+        ({"targets": [0, 1], "predictions": [0, 1], "ax": 3}, TypeError, "matplotlib Axes"),
+        ({"targets": [0, 1, 1], "predictions": [0, 1]}, ValueError, "3 entries"),
+    ],
+)
+def test_confusion_matrix_plot_rejects_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_confusion_matrix(**kwargs)
+
+
+def digits_and_probs():
+    images = np.zeros((4, 784))
+    images[:, :28] = 1.0  # a white top row in every image
+    probs = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]])
+    targets = np.array([0, 2, 1, 2])  # rows 1 and 2 are wrong
+    return images, probs, targets
+
+
+def test_misclassified_shows_only_the_wrong_rows():
+    images, probs, targets = digits_and_probs()
+    fig, axes = plot_misclassified(images, probs, targets, ["a", "b", "c"])
+    assert axes.shape == (2, 2)
+    assert axes[0, 0].get_title() == "true c, predicted b"
+    assert axes[0, 1].get_title() == "true b, predicted a"
+    np.testing.assert_allclose(axes[0, 0].images[0].get_array(), images[1].reshape(28, 28))
+    heights = [patch.get_height() for patch in axes[1, 0].patches]
+    np.testing.assert_allclose(heights, probs[1])
+    colors = [patch.get_facecolor() for patch in axes[1, 0].patches]
+    assert colors[2] != colors[0] == colors[1]  # the true class is highlighted
+    assert [t.get_text() for t in axes[1, 1].texts] == ["0.600", "0.300", "0.100"]
+
+
+def test_misclassified_accepts_square_images_and_limits_the_count():
+    images, probs, targets = digits_and_probs()
+    fig, axes = plot_misclassified(images.reshape(4, 28, 28), probs, targets, max_images=1)
+    assert axes.shape == (2, 1)
+    assert axes[0, 0].get_title() == "true 2, predicted 1"
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"images": np.zeros((4, 780))}, ValueError, "780 pixels are not square"),
+        ({"images": np.zeros((3, 784))}, ValueError, "same length, got 3, 4 and 4"),
+        ({"probs": np.full((4, 3), 0.5)}, ValueError, "sum to 1"),
+        ({"probs": np.ones(3) / 3}, ValueError, "2 dimension"),
+        ({"targets": np.array([0, 3, 1, 2])}, ValueError, "only 3 classes"),
+        ({"targets": np.array([0, 1, 0, 2])}, ValueError, "no misclassified example"),
+        ({"max_images": 0}, ValueError, "max_images must be a positive integer"),
+        ({"labels": ["a", "b"]}, ValueError, "2 entries but there are 3 classes"),
+    ],
+)
+def test_misclassified_rejects_bad_input(change, error, message):
+    images, probs, targets = digits_and_probs()
+    arguments = {"images": images, "probs": probs, "targets": targets}
+    arguments.update(change)
+    with pytest.raises(error, match=message):
+        plot_misclassified(**arguments)

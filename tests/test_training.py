@@ -1,0 +1,169 @@
+"""helpers.training on tiny data: targets, predictions, one epoch, fit and its history."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.models import NeuralNetBinaryClassification, NeuralNetMultiClassClassification
+from helpers.training import History, evaluate, fit, predict, prepare_targets, train_epoch
+
+
+def tiny_data(n=40, num_features=4, num_classes=3, seed=0):
+    """Separable blobs: class k sits around +3 on feature k."""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % num_classes
+    x = torch.randn(n, num_features, generator=generator) * 0.3
+    x[torch.arange(n), y] += 3.0
+    return x, y
+
+
+def multiclass(num_features=4, num_classes=3, seed=0):
+    torch.manual_seed(seed)
+    return NeuralNetMultiClassClassification(num_features, 8, num_classes)
+
+
+def test_prepare_targets_follows_the_loss():
+    labels = torch.tensor([0, 1, 1])
+    assert prepare_targets(nn.CrossEntropyLoss(), labels).dtype == torch.int64
+    for loss_fn in (nn.BCELoss(), nn.BCEWithLogitsLoss()):
+        targets = prepare_targets(loss_fn, labels)
+        assert targets.dtype == torch.float32 and targets.shape == (3, 1)
+        assert targets[:, 0].tolist() == [0.0, 1.0, 1.0]
+
+
+def test_predict_reads_the_output_as_the_loss_means_it():
+    class Fixed(nn.Module):
+        def __init__(self, outputs):
+            super().__init__()
+            self.outputs = outputs
+
+        def forward(self, x):
+            return self.outputs
+
+    x = torch.zeros(3, 2)
+    logits = torch.tensor([[0.1, 2.0], [3.0, -1.0], [0.0, 0.5]])
+    assert predict(Fixed(logits), nn.CrossEntropyLoss(), x).tolist() == [1, 0, 1]
+    probabilities = torch.tensor([[0.2], [0.5], [0.9]])
+    assert predict(Fixed(probabilities), nn.BCELoss(), x).tolist() == [0, 1, 1]
+    scores = torch.tensor([[-0.1], [0.0], [2.0]])
+    assert predict(Fixed(scores), nn.BCEWithLogitsLoss(), x).tolist() == [0, 1, 1]
+
+
+def test_evaluate_matches_a_direct_computation():
+    x, y = tiny_data()
+    model = multiclass()
+    loss, accuracy = evaluate(model, nn.CrossEntropyLoss(), x, y)
+    with torch.no_grad():
+        logits = model(x)
+    assert loss == pytest.approx(nn.functional.cross_entropy(logits, y).item())
+    assert accuracy == pytest.approx((logits.argmax(1) == y).float().mean().item())
+
+
+def test_train_epoch_is_the_written_out_loop():
+    x, y = tiny_data(n=30)
+    ours, reference = multiclass(), multiclass()
+    loss_fn = nn.CrossEntropyLoss()
+    opt_ours = torch.optim.SGD(ours.parameters(), lr=0.1)
+    opt_ref = torch.optim.SGD(reference.parameters(), lr=0.1)
+    mean_loss = train_epoch(ours, loss_fn, opt_ours, x, y, batch_size=8,
+                            generator=torch.Generator().manual_seed(5))
+    order = torch.randperm(30, generator=torch.Generator().manual_seed(5))
+    total = 0.0
+    for first in range(0, 30, 8):  # batches of 8, 8, 8, 6
+        batch = order[first : first + 8]
+        loss = loss_fn(reference(x[batch]), y[batch])
+        opt_ref.zero_grad()
+        loss.backward()
+        opt_ref.step()
+        total += loss.item() * len(batch)
+    assert mean_loss == pytest.approx(total / 30)
+    for a, b in zip(ours.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_fit_learns_and_records_every_epoch():
+    x, y = tiny_data(n=60)
+    x_val, y_val = tiny_data(n=30, seed=1)
+    model = multiclass()
+    history = fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.05),
+                  x, y, x_val, y_val, epochs=5, batch_size=16, seed=0)
+    assert isinstance(history, History)
+    for curve in (history.train_loss, history.val_loss, history.train_accuracy,
+                  history.val_accuracy):
+        assert len(curve) == 6  # epoch 0 (before training) + 5
+    assert history.train_loss[0] == pytest.approx(math.log(3), abs=0.6)
+    assert history.train_loss[-1] < history.train_loss[0] / 3
+    assert history.val_accuracy[-1] == 1.0
+
+
+def test_fit_is_reproducible_and_the_seed_matters():
+    x, y = tiny_data(n=50)
+    results = []
+    for seed in (0, 0, 1):
+        model = multiclass()
+        fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+            x, y, x, y, epochs=2, batch_size=8, seed=seed)
+        results.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.equal(results[0], results[1])
+    assert not torch.equal(results[0], results[2])
+
+
+@pytest.mark.parametrize("loss_fn", [nn.BCELoss(), nn.BCEWithLogitsLoss()])
+def test_fit_trains_a_binary_network(loss_fn):
+    x, y = tiny_data(n=40, num_classes=2)
+    torch.manual_seed(0)
+    if isinstance(loss_fn, nn.BCELoss):
+        model = NeuralNetBinaryClassification(4, 8)
+    else:
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))  # returns logits
+    history = fit(model, loss_fn, torch.optim.Adam(model.parameters(), lr=0.05), x, y, x, y,
+                  epochs=10, batch_size=8)
+    assert history.train_loss[0] == pytest.approx(math.log(2), abs=0.3)
+    assert history.train_accuracy[-1] == 1.0
+
+
+def test_fit_stops_on_a_diverging_loss():
+    x, y = tiny_data()
+    model = multiclass()
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):
+        fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=1e30),
+            x, y, x, y, epochs=3)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"loss_fn": nn.MSELoss()}, TypeError, "loss_fn must be one of nn.CrossEntropyLoss"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
+        ({"epochs": 2.5}, ValueError, "epochs must be a positive integer"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+        ({"y_train": torch.zeros(39, dtype=torch.long)}, ValueError,
+         "x_train has 40 rows but y_train has 39 labels"),
+        ({"y_val": torch.zeros(40, 3)}, ValueError, "y_val must be 1-D labels"),
+        ({"x_train": [[1.0]]}, TypeError, "must be torch tensors"),
+        ({"x_val": torch.zeros(0, 4), "y_val": torch.zeros(0, dtype=torch.long)}, ValueError,
+         "x_val is empty"),
+    ],
+)
+def test_fit_rejects_bad_arguments(change, error, message):
+    x, y = tiny_data()
+    model = multiclass()
+    arguments = {"model": model, "loss_fn": nn.CrossEntropyLoss(),
+                 "optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
+                 "x_train": x, "y_train": y, "x_val": x, "y_val": y, "epochs": 1,
+                 "batch_size": 8}
+    arguments.update(change)
+    with pytest.raises(error, match=message):
+        fit(**arguments)
+
+
+def test_other_helpers_reject_unsupported_losses():
+    x, y = tiny_data()
+    with pytest.raises(TypeError, match="loss_fn must be one of"):
+        predict(multiclass(), nn.NLLLoss(), x)
+    with pytest.raises(TypeError, match="loss_fn must be one of"):
+        evaluate(multiclass(), nn.MSELoss(), x, y)
+    with pytest.raises(TypeError, match="loss_fn must be one of"):
+        prepare_targets("cross-entropy", y)

@@ -3,8 +3,12 @@
 Each function here was first taught in a notebook; its docstring names that notebook.
 Modules:
 
+* ``numerics``         the stable NumPy softmax (notebook 01) and log-softmax (notebook 02)
 * ``plots``            figures used by the notebooks (they return the figure or axes)
-* ``numerics``         the stable NumPy softmax taught in notebook 01, reused later
+* ``models``           the tutorial's two networks (notebook 04)
+* ``data``             MNIST: the bundled 5,000 digits or the verified full download (notebook 05)
+* ``training``         the training loop written out in notebook 05
+* ``widgets``          live sliders (ipywidgets), each with a static twin
 * ``diagrams``         the code that draws every picture in ``images/``
 * ``checks``           automatic checkers for the exercises at the end of each notebook
 * ``notebook_import``  loads the functions a notebook defines, so tests use the notebook's own code

@@ -17,7 +17,13 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from helpers.numerics import softmax
 
-__all__ = ["draw_softmax_pipeline", "DIAGRAMS", "save_all"]
+__all__ = [
+    "draw_softmax_pipeline",
+    "DIAGRAMS",
+    "save_all",
+    "draw_multiclass_network",
+    "draw_binary_network",
+]
 
 
 def _box(ax, x: float, y: float, width: float, height: float, text: str, color: str) -> None:
@@ -94,7 +100,6 @@ def save_all(directory: str | Path, dpi: int = 110) -> list[Path]:
 
 # ---- notebook 04: the tutorial's two networks --------------------------------------------
 
-__all__ += ["draw_multiclass_network", "draw_binary_network"]
 
 
 def _parameter_count(model) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 
 from helpers.validation import as_float_array
 
-__all__ = ["softmax"]
+__all__ = ["softmax", "log_softmax"]
 
 
 def softmax(logits: object, axis: int = -1) -> np.ndarray:
@@ -44,7 +44,6 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
 
 # ---- notebook 02 (cross-entropy) --------------------------------------------------------
 
-__all__ += ["log_softmax"]
 
 
 def log_softmax(logits: object, axis: int = -1) -> np.ndarray:

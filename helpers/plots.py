@@ -17,7 +17,18 @@ from matplotlib.figure import Figure
 from helpers.numerics import softmax
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
-__all__ = ["plot_probability_bars", "plot_logits_and_probs", "plot_temperature_sweep"]
+__all__ = [
+    "plot_probability_bars",
+    "plot_logits_and_probs",
+    "plot_temperature_sweep",
+    "plot_neg_log_curve",
+    "plot_logit_gradient",
+    "plot_reliability_diagram",
+    "plot_training_curves",
+    "confusion_counts",
+    "plot_confusion_matrix",
+    "plot_misclassified",
+]
 
 PROB_COLOR = "tab:blue"
 HIGHLIGHT_COLOR = "tab:orange"
@@ -125,7 +136,6 @@ def plot_temperature_sweep(
 
 # ---- notebook 02 (cross-entropy) --------------------------------------------------------
 
-__all__ += ["plot_neg_log_curve", "plot_logit_gradient"]
 
 
 def plot_neg_log_curve(
@@ -214,78 +224,8 @@ def plot_logit_gradient(
     return ax
 
 
-# ---- notebook 06 (calibration) ----------------------------------------------------------
-
-__all__ += ["plot_reliability_diagram"]
-
-
-def plot_reliability_diagram(
-    bin_edges: object,
-    bin_accuracy: object,
-    bin_confidence: object,
-    bin_counts: object,
-    *,
-    title: str | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """Reliability diagram: accuracy per confidence bin against the diagonal.
-
-    Introduced in notebook 06. Takes the bins the notebook computes (``B + 1`` edges in
-    [0, 1] and, per bin, its accuracy, mean confidence and number of samples). Empty bins
-    (count 0) are drawn as gaps. The red part of each bar is the gap between confidence and
-    accuracy that the expected calibration error averages.
-
-    Raises
-    ------
-    ValueError
-        If the edges are not increasing within [0, 1], the per-bin arrays do not have one
-        entry per bin, accuracies or confidences leave [0, 1], or counts are negative.
-    """
-    edges = as_float_array(bin_edges, "bin_edges", ndim=1, min_size=2)
-    if (np.diff(edges) <= 0).any() or edges[0] < 0 or edges[-1] > 1:
-        raise ValueError("bin_edges must increase strictly within [0, 1]")
-    num_bins = edges.size - 1
-    counts = as_float_array(bin_counts, "bin_counts", ndim=1)
-    if counts.size != num_bins:
-        raise ValueError(f"bin_counts has {counts.size} entries but there are {num_bins} bins")
-    if (counts < 0).any():
-        raise ValueError("bin_counts must be >= 0")
-    filled = counts > 0
-    per_bin = {}
-    for name, values in [("bin_accuracy", bin_accuracy), ("bin_confidence", bin_confidence)]:
-        array = np.asarray(values, dtype=np.float64)
-        if array.shape != (num_bins,):
-            raise ValueError(f"{name} has shape {array.shape} but there are {num_bins} bins")
-        # Empty bins have no statistics (often NaN): they are drawn as gaps.
-        array = as_float_array(np.where(filled, array, 0.0), name)
-        if ((array < 0) | (array > 1)).any():
-            raise ValueError(f"{name} must lie in [0, 1] for non-empty bins")
-        per_bin[name] = array
-    accuracy, confidence = per_bin["bin_accuracy"], per_bin["bin_confidence"]
-    ax = _new_axes(ax, figsize=(4.2, 4.2))
-    left, widths = edges[:-1], np.diff(edges)
-    ax.bar(left, accuracy, width=widths, align="edge", color=PROB_COLOR, edgecolor="black",
-           linewidth=0.5, label="accuracy")
-    gap_bottom = np.minimum(accuracy, confidence)
-    ax.bar(left, np.abs(confidence - accuracy), width=widths, bottom=gap_bottom, align="edge",
-           color="tab:red", alpha=0.35, edgecolor="tab:red", linewidth=0.5,
-           label="gap to confidence")
-    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfect")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence (max probability)")
-    ax.set_ylabel("accuracy")
-    ax.legend(loc="upper left", fontsize=8)
-    if title is not None:
-        ax.set_title(title)
-    return ax
-
-
 # ---- notebook 05: training curves, confusion matrix, misclassified digits -----------------
 
-__all__ += [
-    "plot_training_curves", "confusion_counts", "plot_confusion_matrix", "plot_misclassified"
-]
 
 
 def _as_class_indices(values: object, name: str, num_classes: int | None = None) -> np.ndarray:
@@ -457,3 +397,69 @@ def plot_misclassified(
             axes[1, column].set_ylabel("")
     fig.tight_layout()
     return fig, axes
+
+
+# ---- notebook 06 (calibration) ----------------------------------------------------------
+
+
+
+def plot_reliability_diagram(
+    bin_edges: object,
+    bin_accuracy: object,
+    bin_confidence: object,
+    bin_counts: object,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Reliability diagram: accuracy per confidence bin against the diagonal.
+
+    Introduced in notebook 06. Takes the bins the notebook computes (``B + 1`` edges in
+    [0, 1] and, per bin, its accuracy, mean confidence and number of samples). Empty bins
+    (count 0) are drawn as gaps. The red part of each bar is the gap between confidence and
+    accuracy that the expected calibration error averages.
+
+    Raises
+    ------
+    ValueError
+        If the edges are not increasing within [0, 1], the per-bin arrays do not have one
+        entry per bin, accuracies or confidences leave [0, 1], or counts are negative.
+    """
+    edges = as_float_array(bin_edges, "bin_edges", ndim=1, min_size=2)
+    if (np.diff(edges) <= 0).any() or edges[0] < 0 or edges[-1] > 1:
+        raise ValueError("bin_edges must increase strictly within [0, 1]")
+    num_bins = edges.size - 1
+    counts = as_float_array(bin_counts, "bin_counts", ndim=1)
+    if counts.size != num_bins:
+        raise ValueError(f"bin_counts has {counts.size} entries but there are {num_bins} bins")
+    if (counts < 0).any():
+        raise ValueError("bin_counts must be >= 0")
+    filled = counts > 0
+    per_bin = {}
+    for name, values in [("bin_accuracy", bin_accuracy), ("bin_confidence", bin_confidence)]:
+        array = np.asarray(values, dtype=np.float64)
+        if array.shape != (num_bins,):
+            raise ValueError(f"{name} has shape {array.shape} but there are {num_bins} bins")
+        # Empty bins have no statistics (often NaN): they are drawn as gaps.
+        array = as_float_array(np.where(filled, array, 0.0), name)
+        if ((array < 0) | (array > 1)).any():
+            raise ValueError(f"{name} must lie in [0, 1] for non-empty bins")
+        per_bin[name] = array
+    accuracy, confidence = per_bin["bin_accuracy"], per_bin["bin_confidence"]
+    ax = _new_axes(ax, figsize=(4.2, 4.2))
+    left, widths = edges[:-1], np.diff(edges)
+    ax.bar(left, accuracy, width=widths, align="edge", color=PROB_COLOR, edgecolor="black",
+           linewidth=0.5, label="accuracy")
+    gap_bottom = np.minimum(accuracy, confidence)
+    ax.bar(left, np.abs(confidence - accuracy), width=widths, bottom=gap_bottom, align="edge",
+           color="tab:red", alpha=0.35, edgecolor="tab:red", linewidth=0.5,
+           label="gap to confidence")
+    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfect")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (max probability)")
+    ax.set_ylabel("accuracy")
+    ax.legend(loc="upper left", fontsize=8)
+    if title is not None:
+        ax.set_title(title)
+    return ax

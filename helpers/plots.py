@@ -172,8 +172,11 @@ def plot_cost_vs_classes(
             raise ValueError(f"costs[{name!r}] must be > 0 on a log scale, got {array.min()}")
         series[name] = array[order]
     ax = _new_axes(ax, figsize=(5.5, 3.5))
-    for name, values in series.items():
-        ax.plot(counts[order], values, marker="o", label=name)
+    # Distinct markers and dashes keep lines visible when two methods cost the same.
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1)))]
+    for index, (name, values) in enumerate(series.items()):
+        marker, linestyle = styles[index % len(styles)]
+        ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("number of classes C (log scale)")

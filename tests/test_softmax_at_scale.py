@@ -305,6 +305,8 @@ def test_cost_plot_content():
     assert ax.get_ylabel() == "time (ms)" and ax.get_title() == "t"
     assert "classes" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fused", "chunked"]
+    assert lines[0].get_marker() != lines[1].get_marker()  # equal costs stay distinguishable
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
 
 
 def test_cost_plot_draws_on_given_axes_and_accepts_tensors():

@@ -250,6 +250,16 @@ def test_chunked_backward_extra_memory_does_not_grow_with_the_class_count():
     assert max(extra) < rows * chunk_size * 4, extra
 
 
+def test_chunked_forward_needs_one_chunk_of_scratch_memory():
+    logits, targets = torch.randn(16, 8192), torch.randint(0, 8192, (16,))
+    for chunk_size in (256, 1024):
+        peak = NB07.peak_memory_bytes(
+            lambda c=chunk_size: NB07.chunked_cross_entropy(logits, targets, c), CPU
+        )
+        block = 16 * chunk_size * 4
+        assert block <= peak < block + 1024, (chunk_size, peak)
+
+
 def test_fused_cross_entropy_extra_memory_grows_with_the_class_count():
     extra = []
     for classes in (1024, 8192):

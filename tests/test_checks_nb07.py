@@ -150,3 +150,9 @@ def test_a_function_that_modifies_its_input_does_not_spoil_later_cases():
         return result
 
     assert nb07.check_chunked_logsumexp(destructive).ok
+
+
+@pytest.mark.parametrize(("check", "name"), EXERCISES)
+def test_passing_something_else_than_a_function_is_a_clear_error(check, name):
+    with pytest.raises(TypeError, match="pass your function itself"):
+        check(name)

@@ -25,6 +25,8 @@ __all__ = [
 
 def _fresh_copies(candidate: Callable) -> Callable:
     """Call ``candidate`` with clones of its tensor arguments."""
+    if not callable(candidate):
+        raise TypeError(f"pass your function itself, not {type(candidate).__name__}")
 
     def call(*args):
         return candidate(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))

@@ -28,6 +28,7 @@ __all__ = [
     "confusion_counts",
     "plot_confusion_matrix",
     "plot_misclassified",
+    "plot_cost_vs_classes",
 ]
 
 PROB_COLOR = "tab:blue"
@@ -462,4 +463,68 @@ def plot_reliability_diagram(
     ax.legend(loc="upper left", fontsize=8)
     if title is not None:
         ax.set_title(title)
+    return ax
+
+
+# ---- notebook 07 (softmax at scale) ------------------------------------------------------
+
+
+def plot_cost_vs_classes(
+    class_counts: object,
+    costs: dict[str, object],
+    *,
+    ylabel: str,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per method: a cost (time, memory, ...) against the number of classes.
+
+    Introduced in notebook 07 to show how naive, fused and chunked cross-entropy scale.
+    Both axes are logarithmic, so every cost must be strictly positive; points are drawn
+    in increasing class count.
+
+    Raises
+    ------
+    TypeError
+        If ``costs`` is not a dict from method names to arrays.
+    ValueError
+        If ``class_counts`` is not 1-D, has fewer than 2 entries, is not strictly positive
+        or repeats a value; if ``costs`` is empty, a name is empty, or a series does not
+        have one finite, strictly positive value per class count.
+    """
+    counts = as_float_array(class_counts, "class_counts", ndim=1, min_size=2)
+    if (counts <= 0).any():
+        raise ValueError(f"class_counts must be > 0, got minimum {counts.min()}")
+    if np.unique(counts).size != counts.size:
+        raise ValueError("class_counts must not repeat a value")
+    if not isinstance(costs, dict):
+        raise TypeError(f"costs must be a dict of name -> values, got {type(costs).__name__}")
+    if not costs:
+        raise ValueError("costs must hold at least one method")
+    order = np.argsort(counts)
+    series = {}
+    for name, values in costs.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"every method needs a non-empty name, got {name!r}")
+        array = as_float_array(values, f"costs[{name!r}]", ndim=1)
+        if array.size != counts.size:
+            raise ValueError(
+                f"costs[{name!r}] has {array.size} values but there are {counts.size} class counts"
+            )
+        if (array <= 0).any():
+            raise ValueError(f"costs[{name!r}] must be > 0 on a log scale, got {array.min()}")
+        series[name] = array[order]
+    ax = _new_axes(ax, figsize=(5.5, 3.5))
+    # Distinct markers and dashes keep lines visible when two methods cost the same.
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1)))]
+    for index, (name, values) in enumerate(series.items()):
+        marker, linestyle = styles[index % len(styles)]
+        ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of classes C (log scale)")
+    ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
     return ax

@@ -1,0 +1,353 @@
+"""Notebook 07's own softmax algorithms, chunked cross-entropy and memory meter vs PyTorch."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.notebook_import import load_notebook_definitions
+from helpers.numerics import softmax
+from helpers.plots import plot_cost_vs_classes
+
+NB07 = load_notebook_definitions("07_softmax_at_scale")
+
+TOLERANCE = {torch.float32: {"rtol": 1e-5, "atol": 1e-6}, torch.float64: {}}
+DTYPES = [torch.float32, torch.float64]
+
+EXTREME_ROWS = [
+    [1000.0, 1001.0, 1002.0, -1000.0, 0.0],
+    [-1e4, 0.0, 1e4, 9999.0, -5.0],
+    [-math.inf, -math.inf, 3.0, 1.0, -math.inf],
+    [5.0, -math.inf, 5.0, -math.inf, 5.0],
+    [88.8, 89.0, -89.0, 0.0, 0.0],
+]
+
+
+def random_logits(rows, classes, dtype, scale=3.0, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return scale * torch.randn(rows, classes, generator=generator, dtype=dtype)
+
+
+def loss_and_grad(loss_fn, logits, targets):
+    leaf = logits.detach().clone().requires_grad_(True)
+    loss = loss_fn(leaf, targets)
+    loss.backward()
+    return loss.detach(), leaf.grad
+
+
+# ---- the three softmax algorithms -----------------------------------------------------
+
+SOFTMAX_SHAPES = [  # (rows, classes, chunk_size)
+    (1, 1, 1), (1, 1, 16), (3, 7, 1), (3, 7, 3), (3, 7, 7), (5, 64, 1), (5, 64, 16),
+    (5, 64, 999), (2, 1000, 3), (2, 1000, 999), (2, 1000, 5000),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("rows", "classes", "chunk_size"), SOFTMAX_SHAPES)
+def test_online_softmax_matches_torch_on_random_shapes(dtype, rows, classes, chunk_size):
+    logits = random_logits(rows, classes, dtype, seed=rows * classes)
+    expected = torch.softmax(logits, dim=-1)
+    got = NB07.online_softmax(logits, chunk_size)
+    assert got.dtype == dtype and got.shape == logits.shape
+    torch.testing.assert_close(got, expected, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5])
+def test_online_and_safe_softmax_on_extreme_logits(dtype, chunk_size):
+    logits = torch.tensor(EXTREME_ROWS, dtype=dtype)
+    expected = torch.softmax(logits, dim=-1)
+    torch.testing.assert_close(NB07.online_softmax(logits, chunk_size), expected,
+                               **TOLERANCE[dtype])
+    torch.testing.assert_close(NB07.safe_softmax(logits), expected, **TOLERANCE[dtype])
+    assert not torch.isnan(NB07.online_softmax(logits, chunk_size)).any()
+
+
+def test_online_softmax_of_a_batch_of_matrices_uses_the_last_axis():
+    logits = torch.randn(2, 3, 11, dtype=torch.float64)
+    torch.testing.assert_close(NB07.online_softmax(logits, 4), torch.softmax(logits, dim=-1))
+
+
+def test_online_softmax_agrees_with_the_numpy_softmax_of_notebook_01():
+    logits = random_logits(4, 50, torch.float64, scale=40.0)
+    np.testing.assert_allclose(NB07.online_softmax(logits, 7).numpy(), softmax(logits.numpy()),
+                               rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 4),
+    classes=st.integers(1, 40),
+    chunk_size=st.integers(1, 50),
+    scale=st.sampled_from([0.1, 1.0, 100.0, 1e4]),
+    seed=st.integers(0, 10_000),
+)
+def test_online_normalizer_is_max_and_sum_for_any_chunking(rows, classes, chunk_size, scale,
+                                                            seed):
+    logits = random_logits(rows, classes, torch.float64, scale=scale, seed=seed)
+    running_max, running_sum = NB07.online_normalizer(logits, chunk_size)
+    largest = logits.amax(dim=-1, keepdim=True)
+    torch.testing.assert_close(running_max, largest, rtol=0, atol=0)
+    torch.testing.assert_close(running_sum, torch.exp(logits - largest).sum(-1, keepdim=True))
+    torch.testing.assert_close(NB07.online_logsumexp(logits, chunk_size),
+                               torch.logsumexp(logits, dim=-1))
+
+
+def test_naive_softmax_is_right_on_small_logits_and_overflows_on_large_ones():
+    logits = random_logits(3, 9, torch.float64)
+    torch.testing.assert_close(NB07.naive_softmax(logits), torch.softmax(logits, dim=-1))
+    assert torch.isnan(NB07.naive_softmax(torch.tensor([89.0, 0.0]))).any()
+    assert not torch.isnan(NB07.safe_softmax(torch.tensor([89.0, 0.0]))).any()
+
+
+def test_online_normalizer_rejects_a_bad_chunk_size():
+    with pytest.raises(ValueError, match="chunk_size must be at least 1"):
+        NB07.online_normalizer(torch.zeros(2, 3), 0)
+
+
+# ---- cross-entropy: naive, chunked ----------------------------------------------------
+
+CE_SHAPES = [  # (rows, classes, chunk_size): chunks that divide C, do not, are 1 or exceed C
+    (1, 2, 1), (1, 2, 10_000), (4, 10, 1), (4, 10, 3), (4, 10, 5), (4, 10, 10), (7, 300, 7),
+    (7, 300, 256), (16, 4097, 256), (16, 4097, 4096), (16, 4097, 10_000), (3, 8192, 1024),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("rows", "classes", "chunk_size"), CE_SHAPES)
+def test_chunked_cross_entropy_values_and_gradients(dtype, rows, classes, chunk_size):
+    logits = random_logits(rows, classes, dtype, seed=classes)
+    targets = torch.randint(0, classes, (rows,), generator=torch.Generator().manual_seed(rows))
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size), logits, targets
+    )
+    assert loss.dtype == dtype and grad.dtype == dtype
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("chunk_size", [1, 2, 3])
+def test_chunked_cross_entropy_on_extreme_logits(dtype, chunk_size):
+    logits = torch.tensor(EXTREME_ROWS, dtype=dtype)
+    targets = torch.tensor([3, 0, 2, 1, 4])  # includes a target whose logit is -inf
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size), logits, targets
+    )
+    assert torch.isinf(expected_loss)  # a masked target costs infinity, in PyTorch too
+    torch.testing.assert_close(loss, expected_loss)
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+    finite_targets = torch.tensor([3, 0, 2, 0, 4])
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, finite_targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size), logits, finite_targets
+    )
+    assert torch.isfinite(loss)
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+
+
+def test_chunked_cross_entropy_scales_the_gradient_by_the_upstream_gradient():
+    logits = random_logits(3, 10, torch.float64)
+    targets = torch.tensor([1, 9, 0])
+    leaf = logits.clone().requires_grad_(True)
+    (2.5 * NB07.chunked_cross_entropy(leaf, targets, 3)).backward()
+    reference = logits.clone().requires_grad_(True)
+    (2.5 * F.cross_entropy(reference, targets)).backward()
+    torch.testing.assert_close(leaf.grad, reference.grad)
+
+
+@pytest.mark.parametrize(("rows", "classes", "chunk_size"), [(3, 11, 4), (2, 5, 1), (4, 6, 6)])
+def test_chunked_cross_entropy_passes_gradcheck(rows, classes, chunk_size):
+    logits = random_logits(rows, classes, torch.float64, seed=3).requires_grad_(True)
+    targets = torch.randint(0, classes, (rows,), generator=torch.Generator().manual_seed(4))
+    assert torch.autograd.gradcheck(
+        lambda z: NB07.chunked_cross_entropy(z, targets, chunk_size), (logits,)
+    )
+
+
+def test_chunked_cross_entropy_saves_two_numbers_per_row_not_the_probabilities():
+    logits = random_logits(8, 1000, torch.float32).requires_grad_(True)
+    loss = NB07.chunked_cross_entropy(logits, torch.zeros(8, dtype=torch.long), 128)
+    saved = loss.grad_fn.saved_tensors
+    others = [t.numel() for t in saved if t.data_ptr() != logits.data_ptr()]
+    assert others == [8, 8, 8]  # targets, row maximum, row sum
+
+
+@pytest.mark.parametrize(
+    ("logits", "targets", "chunk_size", "message"),
+    [
+        (torch.zeros(3), torch.zeros(3, dtype=torch.long), 2, "expected logits"),
+        (torch.zeros(3, 4), torch.zeros(2, dtype=torch.long), 2, "expected logits"),
+        (torch.zeros(3, 4), torch.zeros(3, dtype=torch.long), 0, "chunk_size"),
+        (torch.zeros(3, 4), torch.zeros(3, dtype=torch.long), 2.5, "chunk_size"),
+    ],
+)
+def test_chunked_cross_entropy_rejects_bad_input(logits, targets, chunk_size, message):
+    with pytest.raises(ValueError, match=message):
+        NB07.chunked_cross_entropy(logits, targets, chunk_size)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_naive_cross_entropy_matches_on_ordinary_logits(dtype):
+    logits = random_logits(5, 20, dtype)
+    targets = torch.tensor([0, 19, 3, 3, 7])
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(NB07.naive_cross_entropy, logits, targets)
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+
+
+def test_naive_cross_entropy_is_infinite_when_the_target_probability_underflows():
+    logits, targets = torch.tensor([[0.0, 200.0]]), torch.tensor([0])
+    assert torch.isinf(NB07.naive_cross_entropy(logits, targets))
+    torch.testing.assert_close(NB07.chunked_cross_entropy(logits, targets, 1),
+                               torch.tensor(200.0))
+
+
+# ---- measuring: memory and time -------------------------------------------------------
+
+CPU = torch.device("cpu")
+
+
+def test_peak_memory_of_known_allocations():
+    assert NB07.peak_memory_bytes(lambda: torch.empty(1000, 1000), CPU) == 4_000_000
+
+    def allocate_and_free():
+        kept = torch.empty(1_000_000)
+        temporary = torch.empty(500_000)
+        del temporary
+        return kept, torch.empty(250_000)
+
+    assert NB07.peak_memory_bytes(allocate_and_free, CPU) == 6_000_000
+    assert NB07.peak_memory_bytes(lambda: None, CPU) == 0
+
+
+def test_peak_memory_does_not_count_what_existed_before():
+    existing = torch.empty(1_000_000)
+    assert NB07.peak_memory_bytes(lambda: existing.add_(1.0), CPU) < 64  # a scalar at most
+
+
+def test_chunked_backward_extra_memory_does_not_grow_with_the_class_count():
+    rows, chunk_size = 16, 256
+    extra = []
+    for classes in (1024, 8192, 32768):
+        logits = torch.randn(rows, classes, requires_grad=True)
+        targets = torch.randint(0, classes, (rows,))
+        peak = NB07.peak_memory_bytes(
+            lambda z=logits, t=targets: NB07.chunked_cross_entropy(z, t, chunk_size).backward(),
+            CPU,
+        )
+        extra.append(peak - logits.nbytes)  # beyond the gradient itself
+    assert max(extra) <= min(extra) + 1024, extra
+    assert max(extra) < rows * chunk_size * 4, extra
+
+
+def test_chunked_forward_needs_one_chunk_of_scratch_memory():
+    logits, targets = torch.randn(16, 8192), torch.randint(0, 8192, (16,))
+    for chunk_size in (256, 1024):
+        peak = NB07.peak_memory_bytes(
+            lambda c=chunk_size: NB07.chunked_cross_entropy(logits, targets, c), CPU
+        )
+        block = 16 * chunk_size * 4
+        assert block <= peak < block + 1024, (chunk_size, peak)
+
+
+def test_fused_cross_entropy_extra_memory_grows_with_the_class_count():
+    extra = []
+    for classes in (1024, 8192):
+        logits = torch.randn(16, classes, requires_grad=True)
+        targets = torch.randint(0, classes, (16,))
+        peak = NB07.peak_memory_bytes(
+            lambda z=logits, t=targets: F.cross_entropy(z, t).backward(), CPU
+        )
+        extra.append(peak - logits.nbytes)
+    assert extra[1] > 4 * extra[0] > 0, extra
+
+
+def test_measure_cross_entropy_reports_each_method():
+    results = NB07.measure_cross_entropy(NB07.METHODS, 4, 3000, repeats=1, device=CPU)
+    assert set(results) == set(NB07.METHODS)
+    for result in results.values():
+        assert result["seconds"] > 0 and result["median_seconds"] >= result["seconds"]
+        assert result["extra_bytes"] == result["peak_bytes"] - 4 * 3000 * 4
+
+
+def test_measure_cross_entropy_catches_a_wrong_method():
+    wrong = {"sum instead of mean": lambda z, t: F.cross_entropy(z, t, reduction="sum")}
+    with pytest.raises(AssertionError):
+        NB07.measure_cross_entropy(wrong, 4, 100, repeats=1, device=CPU)
+
+
+def test_time_it_returns_best_and_median():
+    calls = []
+    best, median = NB07.time_it(lambda: calls.append(1), 5, CPU)
+    assert len(calls) == 6  # one warm-up call, then the repeats
+    assert 0 <= best <= median
+    with pytest.raises(ValueError, match="repeats"):
+        NB07.time_it(lambda: None, 0, CPU)
+
+
+
+# ---- the plot of a cost against the class count ---------------------------------------
+
+def test_cost_plot_content():
+    counts = [50_000, 1_000, 10_000]  # unsorted on purpose
+    ax = plot_cost_vs_classes(
+        counts,
+        {"fused": [5.0, 0.1, 1.0], "chunked": np.array([6.0, 0.2, 1.5])},
+        ylabel="time (ms)",
+        title="t",
+    )
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["fused", "chunked"]
+    np.testing.assert_allclose(lines[0].get_xdata(), [1_000, 10_000, 50_000])
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.1, 1.0, 5.0])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.2, 1.5, 6.0])
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert ax.get_ylabel() == "time (ms)" and ax.get_title() == "t"
+    assert "classes" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fused", "chunked"]
+    assert lines[0].get_marker() != lines[1].get_marker()  # equal costs stay distinguishable
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+
+
+def test_cost_plot_draws_on_given_axes_and_accepts_tensors():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    result = plot_cost_vs_classes(torch.tensor([1.0, 2.0]), {"a": torch.tensor([3.0, 4.0])},
+                                  ylabel="y", ax=ax)
+    assert result is ax
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("counts", "costs", "kwargs", "error", "message"),
+    [
+        ([1, 2], [1.0, 2.0], {}, TypeError, "costs must be a dict"),
+        ([1, 2], {}, {}, ValueError, "at least one method"),
+        ([1, 2], {"": [1.0, 2.0]}, {}, ValueError, "non-empty name"),
+        ([1, 2], {3: [1.0, 2.0]}, {}, ValueError, "non-empty name"),
+        ([1, 2], {"a": [1.0]}, {}, ValueError, "1 values but there are 2 class counts"),
+        ([1, 2], {"a": [1.0, 0.0]}, {}, ValueError, "must be > 0 on a log scale"),
+        ([1, 2], {"a": [1.0, np.nan]}, {}, ValueError, "contains NaN"),
+        ([1, 2], {"a": [[1.0, 2.0]]}, {}, ValueError, "1 dimension"),
+        ([1], {"a": [1.0]}, {}, ValueError, "at least 2"),
+        ([0, 2], {"a": [1.0, 2.0]}, {}, ValueError, "class_counts must be > 0"),
+        ([2, 2], {"a": [1.0, 2.0]}, {}, ValueError, "must not repeat"),
+        ([[1, 2]], {"a": [1.0, 2.0]}, {}, ValueError, "1 dimension"),
+        ("12", {"a": [1.0, 2.0]}, {}, TypeError, "array of numbers"),
+        ([1, 2], {"a": [1.0, 2.0]}, {"ax": "axes"}, TypeError, "matplotlib Axes"),
+    ],
+)
+def test_cost_plot_rejects_bad_input(counts, costs, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_cost_vs_classes(counts, costs, ylabel="y", **kwargs)

@@ -13,18 +13,8 @@ from helpers.validation import as_float_array
 __all__ = ["softmax", "log_softmax"]
 
 
-def softmax(logits: object, axis: int = -1) -> np.ndarray:
-    """Softmax along ``axis`` with max subtraction, so large logits cannot overflow.
-
-    Taught in notebook 01. ``-inf`` entries (masked logits) get probability 0.
-    Float32 input stays float32; anything else is computed in float64.
-
-    Raises
-    ------
-    ValueError
-        If the logits contain NaN or ``+inf``, if ``axis`` is out of range, or if a slice
-        along ``axis`` is entirely ``-inf`` (no class left to give probability to).
-    """
+def _shifted_by_max(logits: object, axis: int) -> np.ndarray:
+    """Validated ``logits - max(logits, axis)``: the largest entry becomes 0, -inf stays."""
     if hasattr(logits, "detach"):  # a torch.Tensor
         logits = logits.detach().cpu().numpy()
     keep_float32 = getattr(logits, "dtype", None) == np.float32
@@ -38,12 +28,23 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
     largest = np.max(values, axis=axis, keepdims=True)
     if np.isneginf(largest).any():
         raise ValueError("a slice of logits is entirely -inf: every class is masked out")
-    exps = np.exp(values - largest)
+    return values - largest
+
+
+def softmax(logits: object, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis`` with max subtraction, so large logits cannot overflow.
+
+    Taught in notebook 01. ``-inf`` entries (masked logits) get probability 0.
+    Float32 input stays float32; anything else is computed in float64.
+
+    Raises
+    ------
+    ValueError
+        If the logits contain NaN or ``+inf``, if ``axis`` is out of range, or if a slice
+        along ``axis`` is entirely ``-inf`` (no class left to give probability to).
+    """
+    exps = np.exp(_shifted_by_max(logits, axis))
     return exps / np.sum(exps, axis=axis, keepdims=True)
-
-
-# ---- notebook 02 (cross-entropy) --------------------------------------------------------
-
 
 
 def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
@@ -60,18 +61,5 @@ def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
         If the logits contain NaN or ``+inf``, if ``axis`` is out of range, or if a slice
         along ``axis`` is entirely ``-inf``.
     """
-    if hasattr(logits, "detach"):  # a torch.Tensor
-        logits = logits.detach().cpu().numpy()
-    keep_float32 = getattr(logits, "dtype", None) == np.float32
-    values = as_float_array(logits, "logits", allow_neg_inf=True)
-    if values.ndim == 0:
-        raise ValueError("logits must have at least one dimension (one score per class)")
-    if not -values.ndim <= axis < values.ndim:
-        raise ValueError(f"axis {axis} is out of range for logits of shape {values.shape}")
-    if keep_float32:
-        values = values.astype(np.float32)
-    largest = np.max(values, axis=axis, keepdims=True)
-    if np.isneginf(largest).any():
-        raise ValueError("a slice of logits is entirely -inf: every class is masked out")
-    shifted = values - largest  # the largest entry becomes 0, masked ones stay -inf
+    shifted = _shifted_by_max(logits, axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

@@ -32,6 +32,7 @@ def test_executes_in_a_fresh_kernel_in_the_notebook_folder(tmp_path):
     assert [c.execution_count for c in cells] == [1, 2, 3]
     assert cells[0].outputs[0].text == f"{tmp_path.name}\n"
     assert cells[1].outputs[0].ename == "ValueError"
+    assert len(cells[1].outputs[0].traceback) == 1  # the message, not the machine's frames
     assert "tags" not in cells[1].metadata  # the comment is the only marker nbval needs
     assert cells[2].outputs[0].data["text/plain"] == "False"  # nothing left from another run
     assert "execution" not in cells[0].metadata  # no timestamps: no churn in diffs

@@ -68,6 +68,9 @@ def test_executed_top_to_bottom_without_unexpected_errors(path):
             text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
             assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"cell {index}: memory address"
             assert "/tmp/ipykernel_" not in text, f"cell {index}: warning with a temporary path"
+            frames = "".join(output.get("traceback", []))
+            for machine_path in (str(ROOT), "site-packages"):
+                assert machine_path not in text + frames, f"cell {index} names {machine_path}"
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))

@@ -12,6 +12,9 @@ LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("*.ipynb"))
 ALL = LESSONS + SOLUTIONS
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+NBVAL_MARKERS = {
+    "NBVAL_IGNORE_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP", "NBVAL_CHECK_OUTPUT"
+}
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*src=\"([^\"]+)\"")
 
 
@@ -62,6 +65,10 @@ def test_executed_top_to_bottom_without_unexpected_errors(path):
     counts = [c.execution_count for c in code_cells]
     assert counts == list(range(1, len(code_cells) + 1)), "run `make execute`"
     for index, cell in enumerate(code_cells, start=1):
+        for line in cell.source.splitlines():
+            # nbval only honours a marker alone on its comment line.
+            if line.strip().startswith("#") and "NBVAL_" in line:
+                assert line.strip().lstrip("#").strip() in NBVAL_MARKERS, f"cell {index}: {line}"
         expects_error = "NBVAL_RAISES_EXCEPTION" in cell.source
         for output in cell.outputs:
             assert output.output_type != "error" or expects_error, f"cell {index} stored an error"

@@ -28,6 +28,7 @@ __all__ = [
     "confusion_counts",
     "plot_confusion_matrix",
     "plot_misclassified",
+    "plot_decision_threshold",
     "plot_cost_vs_classes",
 ]
 
@@ -399,6 +400,60 @@ def plot_misclassified(
     fig.tight_layout()
     return fig, axes
 
+
+
+def plot_decision_threshold(
+    probs: object,
+    targets: object,
+    threshold: float = 0.5,
+    class_names: Sequence[str] = ("0", "1"),
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Where a binary classifier's probabilities fall, and what a decision threshold does.
+
+    Introduced in notebook 05. ``probs`` are the predicted P(class 1) of each sample and
+    ``targets`` the true classes (0 or 1). One histogram per true class over [0, 1], a
+    vertical line at ``threshold`` (predict class 1 when ``p >= threshold``), and a title
+    with the resulting accuracy and the two kinds of mistakes.
+
+    Raises
+    ------
+    ValueError
+        If ``probs`` is not 1-D within [0, 1], ``targets`` is not 0/1 of the same length,
+        ``threshold`` is outside [0, 1], or there are not two class names.
+    """
+    scores = as_float_array(probs, "probs", ndim=1)
+    if ((scores < 0) | (scores > 1)).any():
+        raise ValueError("probs must lie in [0, 1] (apply the sigmoid to logits first)")
+    truth = _as_class_indices(targets, "targets", num_classes=2)
+    if truth.size != scores.size:
+        raise ValueError(f"targets has {truth.size} entries but probs has {scores.size}")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
+    names = check_labels(class_names, 2, "class_names")
+    counts = confusion_counts(truth, (scores >= threshold).astype(np.int64), num_classes=2)
+    ax = _new_axes(ax, figsize=(6.0, 3.2))
+    bins = np.linspace(0.0, 1.0, 21)
+    for label, color in [(0, PROB_COLOR), (1, HIGHLIGHT_COLOR)]:
+        ax.hist(scores[truth == label], bins=bins, alpha=0.6, color=color,
+                label=f"true {names[label]} ({int((truth == label).sum())})")
+    ax.axvline(threshold, color="black", linestyle="--", linewidth=1.2,
+               label=f"threshold {threshold:.2f}")
+    ax.set_yscale("log")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"predicted P({names[1]})")
+    ax.set_ylabel("digits (log scale)")
+    accuracy = np.trace(counts) / counts.sum()
+    ax.set_title(
+        f"accuracy {100 * accuracy:.1f} %: {counts[0, 1]} {names[0]}s called {names[1]}, "
+        f"{counts[1, 0]} {names[1]}s called {names[0]}",
+        fontsize=10,
+    )
+    ax.legend(fontsize=8, loc="upper center")
+    return ax
 
 # ---- notebook 06 (calibration) ----------------------------------------------------------
 

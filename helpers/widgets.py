@@ -16,10 +16,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.numerics import softmax
-from helpers.plots import plot_probability_bars
+from helpers.plots import plot_decision_threshold, plot_probability_bars
 from helpers.validation import as_float_array, check_labels
 
-__all__ = ["SoftmaxExplorer"]
+__all__ = ["SoftmaxExplorer", "ThresholdExplorer"]
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG bytes, for an image widget (no timestamp: same input, same bytes)."""
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 class SoftmaxExplorer:
@@ -133,10 +141,69 @@ class SoftmaxExplorer:
             title=f"softmax(logits / T), T = {self.temperature:.2f}",
             ax=self.axes,
         )
-        self.figure.tight_layout()
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", metadata={"Software": None})
-        self.image.value = buffer.getvalue()
+        self.image.value = _png(self.figure)
+
+    def _on_change(self, _change: dict) -> None:
+        self.redraw()
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.TEXT  # instead of a long repr holding PNG bytes
+        return bundle
+
+
+class ThresholdExplorer:
+    """A slider for the decision threshold of a binary classifier.
+
+    Introduced in notebook 05. Moving the slider redraws
+    ``helpers.plots.plot_decision_threshold``: the predicted probabilities of each true
+    class, the threshold, and the accuracy and mistakes it gives. Display the explorer by
+    making it the last expression of a cell.
+
+    Raises
+    ------
+    ValueError
+        As ``plot_decision_threshold`` does for bad ``probs``, ``targets``, ``threshold`` or
+        ``class_names``.
+    """
+
+    TEXT = "Threshold explorer: move the slider (needs a running kernel; static plot above)."
+
+    def __init__(
+        self,
+        probs: object,
+        targets: object,
+        class_names: Sequence[str] = ("0", "1"),
+        *,
+        threshold: float = 0.5,
+    ) -> None:
+        self.figure = Figure(figsize=(6.0, 3.2), dpi=80)
+        self.axes = self.figure.subplots()
+        # Validates everything once, before any widget exists.
+        plot_decision_threshold(probs, targets, threshold, class_names, ax=self.axes)
+        self.probs = as_float_array(probs, "probs", ndim=1)
+        self.targets = np.asarray(targets)
+        self.class_names = list(class_names)
+        self.slider = widgets.FloatSlider(
+            value=float(threshold), min=0.0, max=1.0, step=0.01,
+            description="threshold", readout_format=".2f",
+        )
+        self.image = widgets.Image(format="png", value=_png(self.figure))
+        self.widget = widgets.VBox([self.slider, self.image])
+        self.slider.observe(self._on_change, names="value")
+
+    @property
+    def threshold(self) -> float:
+        """The threshold the slider shows now."""
+        return float(self.slider.value)
+
+    def redraw(self) -> None:
+        """Draw the histograms for the current threshold into the image widget."""
+        self.axes.clear()
+        plot_decision_threshold(
+            self.probs, self.targets, self.threshold, self.class_names, ax=self.axes
+        )
+        self.image.value = _png(self.figure)
 
     def _on_change(self, _change: dict) -> None:
         self.redraw()

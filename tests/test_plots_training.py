@@ -151,3 +151,40 @@ def test_misclassified_rejects_bad_input(change, error, message):
     arguments.update(change)
     with pytest.raises(error, match=message):
         plot_misclassified(**arguments)
+
+
+# ---- plot_decision_threshold ------------------------------------------------------------
+
+from helpers.plots import plot_decision_threshold  # noqa: E402
+
+
+def test_decision_threshold_histograms_line_and_title():
+    probs = np.array([0.01, 0.02, 0.6, 0.4, 0.97, 0.99, 0.98])
+    targets = np.array([0, 0, 0, 1, 1, 1, 1])
+    ax = plot_decision_threshold(probs, targets, 0.5, ["1", "7"])
+    heights_by_class = [
+        np.array([p.get_height() for p in container]) for container in ax.containers
+    ]
+    assert [int(h.sum()) for h in heights_by_class] == [3, 4]
+    assert heights_by_class[0][0] == 2  # 0.01 and 0.02 share the first bin
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), [0.5, 0.5])
+    assert ax.get_title() == "accuracy 71.4 %: 1 1s called 7, 1 7s called 1"
+    assert ax.get_xlabel() == "predicted P(7)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["true 1 (3)", "true 7 (4)", "threshold 0.50"]
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        (([0.2, np.nan], [0, 1]), ValueError, "NaN"),
+        (([[0.2, 0.3]], [0, 1]), ValueError, "1 dimension"),
+        (([0.2, 0.3], [0, 0.5]), ValueError, "class indices"),
+        (([0.2, 0.3], [0, 1], "0.5"), TypeError, "threshold must be a number"),
+        (([0.2, 0.3], [0, 1], -0.1), ValueError, "threshold must lie"),
+    ],
+)
+def test_decision_threshold_rejects_bad_input(args, error, message):
+    with pytest.raises(error, match=message):
+        plot_decision_threshold(*args)

@@ -81,3 +81,44 @@ def test_no_pyplot_figure_is_left_open():
 def test_bad_input_is_refused(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         SoftmaxExplorer(*args, **kwargs)
+
+
+# ---- the decision threshold (notebook 05) ----------------------------------------------
+
+from helpers.widgets import ThresholdExplorer  # noqa: E402
+
+PROBS = np.array([0.05, 0.3, 0.6, 0.2, 0.7, 0.95])
+TARGETS = np.array([0, 0, 0, 1, 1, 1])
+
+
+def test_threshold_slider_redraws_the_counts():
+    explorer = ThresholdExplorer(PROBS, TARGETS, ["1", "7"])
+    assert explorer.axes.get_title() == "accuracy 66.7 %: 1 1s called 7, 1 7s called 1"
+    first_image = explorer.image.value
+    explorer.slider.value = 0.1
+    assert explorer.axes.get_title() == "accuracy 66.7 %: 2 1s called 7, 0 7s called 1"
+    assert explorer.image.value != first_image
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+    explorer.slider.value = 1.0
+    assert explorer.axes.get_title() == "accuracy 50.0 %: 0 1s called 7, 3 7s called 1"
+
+
+def test_threshold_explorer_shows_one_fixed_line_of_text():
+    bundle = ThresholdExplorer(PROBS, TARGETS)._repr_mimebundle_()
+    assert bundle["text/plain"] == ThresholdExplorer.TEXT
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+@pytest.mark.parametrize(
+    ("probs", "targets", "kwargs", "message"),
+    [
+        (PROBS + 1, TARGETS, {}, r"probs must lie in \[0, 1\]"),
+        (PROBS, TARGETS[:-1], {}, "targets has 5 entries but probs has 6"),
+        (PROBS, TARGETS + 1, {}, "only 2 classes"),
+        (PROBS, TARGETS, {"threshold": 1.5}, r"threshold must lie in \[0, 1\]"),
+        (PROBS, TARGETS, {"class_names": ["a", "b", "c"]}, "class_names has 3 entries"),
+    ],
+)
+def test_threshold_explorer_refuses_bad_input(probs, targets, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ThresholdExplorer(probs, targets, **kwargs)

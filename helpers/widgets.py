@@ -30,7 +30,28 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-class SoftmaxExplorer:
+class _Explorer:
+    """What every explorer shares: redraw on any slider move, and one fixed line of text.
+
+    A subclass sets ``self.widget`` (the box to display), ``TEXT`` and ``redraw()``.
+    """
+
+    TEXT = ""
+    widget: widgets.Widget
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+    def _on_change(self, _change: dict) -> None:
+        self.redraw()
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.TEXT  # instead of a long repr holding PNG bytes
+        return bundle
+
+
+class SoftmaxExplorer(_Explorer):
     """Sliders for the temperature and for each logit, redrawing ``softmax(logits / T)``.
 
     Introduced in notebook 01. Moving a slider redraws the probability bars (drawn by
@@ -143,16 +164,8 @@ class SoftmaxExplorer:
         )
         self.image.value = _png(self.figure)
 
-    def _on_change(self, _change: dict) -> None:
-        self.redraw()
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.TEXT  # instead of a long repr holding PNG bytes
-        return bundle
-
-
-class ThresholdExplorer:
+class ThresholdExplorer(_Explorer):
     """A slider for the decision threshold of a binary classifier.
 
     Introduced in notebook 05. Moving the slider redraws
@@ -204,11 +217,3 @@ class ThresholdExplorer:
             self.probs, self.targets, self.threshold, self.class_names, ax=self.axes
         )
         self.image.value = _png(self.figure)
-
-    def _on_change(self, _change: dict) -> None:
-        self.redraw()
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.TEXT  # instead of a long repr holding PNG bytes
-        return bundle

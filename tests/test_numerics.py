@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers.notebook_import import load_notebook_definitions
-from helpers.numerics import softmax
+from helpers.numerics import log_softmax, softmax
 
 NB01 = load_notebook_definitions("01_softmax")
 
@@ -56,6 +56,7 @@ def test_integer_and_tensor_input():
         (3.0, -1, "at least one dimension"),
     ],
 )
-def test_softmax_rejects_bad_input(logits, axis, message):
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_rejects_bad_input(function, logits, axis, message):
     with pytest.raises(ValueError, match=message):
-        softmax(logits, axis=axis)
+        function(logits, axis=axis)

@@ -64,6 +64,9 @@ REFUSALS: dict[str, str] = {
     "edge: cross_entropy, NaN logit": _NOT_SCORES,
     "edge: cross_entropy, +inf logit": _NOT_SCORES,
     "edge: cross_entropy, an ignored row all -inf": _NO_CLASS,
+    "edge: cross_entropy, C = 0, every target ignored": (
+        "class indices need at least one class; PyTorch returns nan, the course refuses"
+    ),
 }
 
 
@@ -188,6 +191,10 @@ def _edge_samples(dtype_name: str) -> list[Sample]:
                (np.zeros((0, 3)), np.zeros((0, 3))), {"label_smoothing": 0.1})
         yield ("cross_entropy, C = 0, class index (both refuse)", "cross_entropy",
                (np.zeros((2, 0)), np.zeros(2, index)), {})
+        yield ("cross_entropy, C = 0, every target ignored", "cross_entropy",
+               (np.zeros((2, 0)), np.full(2, -100)), {})
+        yield ("cross_entropy, probabilities, ignore_index=-1 (accepted)", "cross_entropy",
+               (np.zeros((2, 3)), np.full((2, 3), 1 / 3)), {"ignore_index": -1})
         masked = np.array([[0.0, -inf, 1.0], [-inf, 2.0, 0.5]])
         for targets in ([0, 1], [1, 0], [-100, 2]):
             for smoothing in (0.0, 0.2):
@@ -283,11 +290,15 @@ def difference(sample: Sample) -> str | None:
     return None
 
 
-def tally() -> dict[tuple[str, str], Counter]:
-    """(function, dtype) -> counts of 'matched', 'refused by design' and 'total'."""
-    counts: dict[tuple[str, str], Counter] = {}
+def tally() -> dict[tuple[str, str, str], Counter]:
+    """(function, dtype, source) -> counts of 'matched', 'refused by design' and 'total'.
+
+    The source is "pytorch" (OpInfo / ModuleInfo) or "course" (the edge cases above).
+    """
+    counts: dict[tuple[str, str, str], Counter] = {}
     for sample in all_samples():
-        count = counts.setdefault((sample.function, sample.dtype), Counter())
+        source = "course" if sample.name.startswith("edge: ") else "pytorch"
+        count = counts.setdefault((sample.function, sample.dtype, source), Counter())
         count["total"] += 1
         count["refused by design" if sample.name in REFUSALS else "matched"] += 1
     return counts
@@ -326,7 +337,9 @@ def test_pytorch_samples_cover_the_options():
                     "softmax.with_dtype", "input (5, 0, 0)"):
         assert feature in names, feature
     counts = tally()
-    assert all(counts[key]["total"] >= 7 for key in counts)
+    for function in FUNCTIONS:
+        for dtype_name in DTYPES:
+            assert counts[function, dtype_name, "pytorch"]["total"] >= 14
 
 
 def test_difference_detects_a_wrong_answer():
@@ -350,6 +363,6 @@ if __name__ == "__main__":
     start = time.perf_counter()
     all_samples()
     print(f"samples built in {time.perf_counter() - start:.1f} s")
-    for (function, dtype_name), count in sorted(tally().items()):
-        print(f"{function:14s} {dtype_name}: {count['matched']} matched, "
+    for (function, dtype_name, source), count in sorted(tally().items()):
+        print(f"{function:14s} {dtype_name} {source:8s}: {count['matched']} matched, "
               f"{count['refused by design']} refused by design, {count['total']} total")

@@ -6,11 +6,16 @@ STAMP  := $(VENV)/.installed-from-requirements
 # Kernels started from here import this checkout's helpers, whatever else is installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv lab test lint execute images clean slide-metadata site slides
+.PHONY: help venv lab test lint execute images clean slide-metadata site slides \
+	test-portable test-run-all check benchmark-tests
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
-	@echo "make test     run the whole test suite: ruff, unit tests, every notebook with nbval"
+	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, site"
+	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
+	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
+	@echo "make benchmark-tests  time make test (wall clock) and list the slowest tests"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
 	@echo "make site     build the offline web site and slides of every notebook in build/site/"
@@ -36,8 +41,24 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests tools notebooks
 
+# One worker per core, one thread per worker: more threads per worker only fight for the
+# cores. Stored outputs are identical with any thread count (make test-portable checks it).
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest
+	$(TEST_CMD)
+
+test-portable: $(STAMP)
+	$(BIN)/python tools/portability.py
+
+test-run-all: $(STAMP)
+	$(BIN)/python tools/run_all.py
+
+check: test test-portable test-run-all site
+
+benchmark-tests: $(STAMP)
+	$(BIN)/python tools/benchmark_tests.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

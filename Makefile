@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed-from-requirements
 # Kernels started from here import this checkout's helpers, whatever else is installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv lab test lint execute images clean slide-metadata site slides
+.PHONY: help venv lab test test-slides lint execute images clean slide-metadata site slides
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     run the whole test suite: ruff, unit tests, every notebook with nbval"
+	@echo "make test-slides  check in headless Chromium that every slide screen fits 1280x720"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
 	@echo "make site     build the offline web site and slides of every notebook in build/site/"
@@ -38,6 +39,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Walks every slide and fragment of every deck (about a minute): its own target, so that
+# `make test` keeps its time budget. Report in test-artifacts/slide-fit.txt.
+test-slides: $(STAMP)
+	$(BIN)/python -m pytest -m slides_fit tests/test_slide_fit.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

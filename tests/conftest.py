@@ -74,3 +74,9 @@ def pytest_terminal_summary(terminalreporter):
     }
     for reason in sorted(reasons):
         terminalreporter.write_line(f"NOTE: the browser tests did not run. {reason}", yellow=True)
+    report = getattr(terminalreporter.config, "slide_fit_report", None)
+    if report:  # tests/test_slide_fit.py: the table per deck (details in test-artifacts/)
+        terminalreporter.section("slide fit")
+        for line in report.splitlines():
+            if not line.startswith(tuple("0123456789")) or "screens" in line:
+                terminalreporter.write_line(line)

@@ -49,7 +49,7 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(request):
     if slide_fit.chromium_path() is None:
         _missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
     try:
@@ -60,8 +60,8 @@ def browser():
         chromium = slide_fit.launch(playwright)
         yield chromium
         chromium.close()
-    if REPORTS:
-        print("\n" + slide_fit.write_report(REPORTS))
+    if REPORTS:  # printed at the end of the run by tests/conftest.py
+        request.config.slide_fit_report = slide_fit.write_report(REPORTS)
 
 
 @pytest.fixture(scope="module")

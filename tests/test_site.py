@@ -129,6 +129,24 @@ def test_pages_follow_the_slide_rule_and_its_tags_whatever_is_stored():
     assert times.presenting_minutes == slide_metadata.MINUTES_PER_SCREEN
 
 
+def test_reading_cells_stay_on_the_page_and_notes_go_to_the_speaker_view(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 97 · T"),
+        nbformat.v4.new_markdown_cell("A derivation for later", metadata={"tags": ["reading"]}),
+        nbformat.v4.new_markdown_cell("Say this aloud", metadata={"tags": ["notes"]}),
+    ]
+    path = tmp_path / "97_t.ipynb"
+    nbformat.write(notebook, path)
+    build_site.export(path, "slides", tmp_path / "slides.html")
+    build_site.export(path, "html", tmp_path / "page.html")
+    slides = (tmp_path / "slides.html").read_text(encoding="utf-8")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "A derivation for later" not in slides and "A derivation for later" in page
+    notes = slides.split('<aside class="notes">')
+    assert len(notes) == 2 and "Say this aloud" in notes[1].split("</aside>")[0]
+
+
 def test_titles_show_inline_code_without_backticks():
     title = "03 · PyTorch's `CrossEntropyLoss`: the <whole> API"
     assert build_site.title_html(title) == (

@@ -112,6 +112,8 @@ def faulty_notebook():
     return new_notebook(cells=[
         new_markdown_cell("# 99 · A deck with every fault"),
         new_markdown_cell("## 1. Fine\n\nShort text."),
+        # Speaker notes are not on the screen: neither their length nor a marker counts.
+        new_markdown_cell("NBVAL in the notes. " + LONG, metadata={"tags": ["notes"]}),
         new_markdown_cell("## 2. Too long\n\n" + LONG),  # overflow
         new_code_cell("x = '" + "y" * 150 + "'  # one long line"),  # cut code (CSS below)
         new_markdown_cell("Closing words of section 2.\n\n## 3. Misplaced"),  # heading

@@ -373,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--viewport", action="append", help="WIDTHxHEIGHT (repeatable); default: 1280x720"
     )
+    parser.add_argument(
+        "--artifacts", type=Path, default=ARTIFACTS, help="default: test-artifacts/"
+    )
     args = parser.parse_args(argv)
     viewports = [tuple(map(int, v.lower().split("x"))) for v in args.viewport or ["1280x720"]]
     lessons = build_site.all_notebooks()[0]
@@ -392,11 +395,11 @@ def main(argv: list[str] | None = None) -> int:
             for viewport in viewports:
                 for lesson in lessons:
                     url = f"{base}/slides/{lesson.stem}.slides.html"
-                    report = walk_deck(browser, url, lesson.stem, viewport)
+                    report = walk_deck(browser, url, lesson.stem, viewport, args.artifacts)
                     reports.append(with_times(report, lesson))
                     print(report.line(), flush=True)
             browser.close()
-    print(write_report(reports))
+    print(write_report(reports, args.artifacts / "slide-fit.txt"))
     return 0 if all(r.ok for r in reports) else 1
 
 

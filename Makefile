@@ -7,14 +7,15 @@ STAMP  := $(VENV)/.installed-from-requirements
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
-	test-portable test-run-all check benchmark-tests
+	test-portable test-run-all test-slides check benchmark-tests
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
-	@echo "make check    everything CI runs: make test, test-portable, test-run-all, site"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-slides, site"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
+	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
 	@echo "make benchmark-tests  time make test (wall clock) and list the slowest tests"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
@@ -55,10 +56,15 @@ test-portable: $(STAMP)
 test-run-all: $(STAMP)
 	$(BIN)/python tools/run_all.py
 
-check: test test-portable test-run-all site
+check: test test-portable test-run-all test-slides site
 
 benchmark-tests: $(STAMP)
 	$(BIN)/python tools/benchmark_tests.py
+
+# Walks every slide and fragment of every deck (about a minute): its own target, so that
+# `make test` keeps its time budget. Report in test-artifacts/slide-fit.txt.
+test-slides: $(STAMP)
+	$(BIN)/python -m pytest -m slides_fit tests/test_slide_fit.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from helpers.notebook_import import load_notebook_definitions
 from helpers.numerics import softmax
-from helpers.plots import plot_cost_vs_classes
+from helpers.plots import class_count_label, plot_cost_vs_classes
 
 NB07 = load_notebook_definitions("07_softmax_at_scale")
 
@@ -351,3 +351,50 @@ def test_cost_plot_draws_on_given_axes_and_accepts_tensors():
 def test_cost_plot_rejects_bad_input(counts, costs, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_cost_vs_classes(counts, costs, ylabel="y", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[2_048, 8_192, 32_768], [1_000, 10_000, 50_000, 100_000, 200_000]],  # quick, full
+)
+def test_cost_plot_tick_labels_do_not_overlap(counts):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 3.8))  # as in the notebook
+    for ax in axes:
+        plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax)
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
+            minor=True) if label.get_visible() and label.get_text()]
+        assert [label.get_text() for label in labels] == [
+            class_count_label(count) for count in sorted(counts)
+        ]
+        boxes = sorted((label.get_window_extent(renderer) for label in labels),
+                       key=lambda box: box.x0)
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            assert left.x1 < right.x0, (left, right)
+    width, height = fig.get_size_inches() * fig.dpi
+    assert width <= 1280 and height <= 720
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("count", "label"),
+    [(512, "512"), (1_000, "1k"), (2_048, "2.05k"), (32_768, "32.8k"), (200_000, "200k"),
+     (999_999, "1M"), (1.5e6, "1.5M"), (np.int64(50_000), "50k"), (0.5, "0.5")],
+)
+def test_class_count_label(count, label):
+    assert class_count_label(count) == label
+
+
+@pytest.mark.parametrize(
+    ("count", "error"),
+    [("10", TypeError), (None, TypeError), (True, TypeError), (0, ValueError),
+     (-5, ValueError), (math.inf, ValueError), (math.nan, ValueError)],
+)
+def test_class_count_label_rejects_bad_input(count, error):
+    with pytest.raises(error, match="count"):
+        class_count_label(count)

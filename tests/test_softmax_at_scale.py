@@ -398,3 +398,116 @@ def test_class_count_label(count, label):
 def test_class_count_label_rejects_bad_input(count, error):
     with pytest.raises(error, match="count"):
         class_count_label(count)
+
+
+# ---- chunked cross-entropy: ignore_index, bad targets, second derivatives ------------
+
+IGNORE_CASES = [  # (rows, classes, chunk_size, ignore_index, targets)
+    (5, 10, 3, -100, [3, -100, 7, -100, 0]),
+    (5, 10, 4, -100, [9, 9, -100, 0, 1]),         # chunk size does not divide C
+    (6, 7, 7, -100, [-100, 6, -100, 0, -100, 3]),
+    (4, 11, 1, 2, [2, 5, 10, 2]),                  # ignore_index is a real class
+    (4, 11, 5, 0, [0, 0, 1, 0]),                   # one row kept
+    (3, 13, 6, -1, [-1, 12, 4]),
+    (8, 1000, 333, -100, [-100] * 3 + [0, 999, 500, 1, 998]),
+]
+
+
+@pytest.mark.parametrize(("rows", "classes", "chunk_size", "ignore_index", "targets"),
+                         IGNORE_CASES)
+def test_chunked_cross_entropy_with_ignore_index_matches_pytorch(
+        rows, classes, chunk_size, ignore_index, targets):
+    logits = random_logits(rows, classes, torch.float64, seed=rows + classes)
+    targets = torch.tensor(targets)
+    expected_loss, expected_grad = loss_and_grad(
+        lambda z, t: F.cross_entropy(z, t, ignore_index=ignore_index), logits, targets
+    )
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size, ignore_index), logits,
+        targets,
+    )
+    torch.testing.assert_close(loss, expected_loss, rtol=1e-10, atol=0)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-10, atol=1e-15)
+    assert (grad[targets == ignore_index] == 0).all()
+
+
+def test_chunked_cross_entropy_mean_is_over_all_kept_targets_not_a_mean_of_means():
+    logits = random_logits(6, 9, torch.float64, seed=11)
+    targets = torch.tensor([1, -100, -100, -100, 4, 8])  # kept rows: 1 in the first half
+    loss = NB07.chunked_cross_entropy(logits, targets, 2)
+    per_row = F.cross_entropy(logits, targets, reduction="none")
+    torch.testing.assert_close(loss, per_row.sum() / 3, rtol=1e-10, atol=0)
+    halves = (per_row[:3].sum() / 1 + per_row[3:].sum() / 2) / 2
+    assert not torch.isclose(loss, halves)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 10])
+def test_chunked_cross_entropy_with_every_target_ignored_is_nan_like_pytorch(chunk_size):
+    logits = random_logits(4, 10, torch.float64, seed=5)
+    targets = torch.full((4,), -100)
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size), logits, targets
+    )
+    assert torch.isnan(expected_loss) and torch.isnan(loss)
+    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=0)  # zeros
+    assert (grad == 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chunked_cross_entropy_with_ignore_index_in_float32_and_float64(dtype):
+    logits = random_logits(16, 4097, dtype, seed=3)
+    targets = torch.randint(0, 4097, (16,), generator=torch.Generator().manual_seed(3))
+    targets[::3] = -100
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, 1000), logits, targets
+    )
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+
+
+def test_chunked_cross_entropy_with_ignore_index_passes_gradcheck():
+    logits = random_logits(4, 7, torch.float64, seed=8).requires_grad_(True)
+    targets = torch.tensor([2, -100, 6, -100])
+    assert torch.autograd.gradcheck(
+        lambda z: NB07.chunked_cross_entropy(z, targets, 3), (logits,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("targets", "ignore_index", "shown"),
+    [([0, 10, 1], -100, "target 10 "), ([0, -1, 1], -100, "target -1 "),
+     ([0, -100, 1], 5, "target -100 "), ([0, 1, 11], 11, None)],
+)
+def test_chunked_cross_entropy_rejects_out_of_range_targets(targets, ignore_index, shown):
+    logits = torch.zeros(3, 10)
+    targets = torch.tensor(targets)
+    if shown is None:  # 11 is ignore_index: allowed, even outside [0, C)
+        NB07.chunked_cross_entropy(logits, targets, 3, ignore_index)
+        return
+    with pytest.raises(ValueError, match=rf"{shown}is neither a class index in \[0, 10\)"):
+        NB07.chunked_cross_entropy(logits, targets, 3, ignore_index)
+
+
+@pytest.mark.parametrize(
+    ("targets", "ignore_index", "error", "message"),
+    [(torch.zeros(3), -100, TypeError, "torch.long"),
+     (torch.zeros(3, dtype=torch.int32), -100, TypeError, "torch.long"),
+     (torch.zeros(3, dtype=torch.long), -100.0, TypeError, "ignore_index"),
+     (torch.zeros(3, dtype=torch.long), None, TypeError, "ignore_index")],
+)
+def test_chunked_cross_entropy_rejects_bad_target_types(targets, ignore_index, error, message):
+    with pytest.raises(error, match=message):
+        NB07.chunked_cross_entropy(torch.zeros(3, 4), targets, 2, ignore_index)
+
+
+def test_chunked_cross_entropy_refuses_a_second_derivative():
+    logits = random_logits(3, 8, torch.float64).requires_grad_(True)
+    loss = NB07.chunked_cross_entropy(logits, torch.tensor([1, -100, 7]), 3)
+    with pytest.raises(RuntimeError, match="differentiated only once"):
+        torch.autograd.grad(loss, logits, create_graph=True)
+    (grad,) = torch.autograd.grad(
+        NB07.chunked_cross_entropy(logits, torch.tensor([1, -100, 7]), 3), logits
+    )
+    assert not grad.requires_grad  # the first derivative still works

@@ -511,3 +511,44 @@ def test_chunked_cross_entropy_refuses_a_second_derivative():
         NB07.chunked_cross_entropy(logits, torch.tensor([1, -100, 7]), 3), logits
     )
     assert not grad.requires_grad  # the first derivative still works
+
+
+# ---- total allocations, caches, per-element timing ----------------------------------
+
+def test_memory_use_counts_freed_allocations_in_the_total_but_not_in_the_peak():
+    def allocate_and_free():
+        kept = torch.empty(1_000_000)
+        temporary = torch.empty(500_000)
+        del temporary
+        return kept, torch.empty(250_000)
+
+    assert NB07.memory_use(allocate_and_free, CPU) == (6_000_000, 7_000_000)
+
+
+def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
+    logits = torch.randn(16, 8192, requires_grad=True)
+    targets = torch.randint(0, 8192, (16,))
+    matrix = logits.nbytes
+    use = {}
+    for name, loss_fn in [("naive", NB07.naive_cross_entropy), ("fused", F.cross_entropy)]:
+        logits.grad = None
+        use[name] = NB07.memory_use(lambda f=loss_fn: f(logits, targets).backward(), CPU)
+    (naive_peak, naive_total), (fused_peak, fused_total) = use["naive"], use["fused"]
+    assert abs(naive_peak - fused_peak) < 0.01 * matrix
+    assert 1.9 * matrix < naive_total - fused_total < 2.1 * matrix
+
+
+def test_cache_bytes_is_none_or_a_plausible_size():
+    for level in (1, 2, 3):
+        size = NB07.cache_bytes(level)
+        assert size is None or 2**10 <= size <= 2**34, (level, size)
+    assert NB07.cache_bytes(99) is None
+    assert NB07.IN_CACHE_BYTES <= NB07.L2_CACHE // 4
+    assert NB07.BEYOND_CACHE_BYTES > 4 * NB07.IN_CACHE_BYTES
+
+
+def test_time_per_element_times_copy_exp_and_softmax():
+    num_bytes, best = NB07.time_per_element(4 * NB07.ROW_LENGTH, repeats=1, rounds=1)
+    assert num_bytes == 4 * NB07.ROW_LENGTH  # one row
+    assert set(best) == {"copy", "exp", "softmax"}
+    assert all(0 < seconds < 1 for seconds in best.values())

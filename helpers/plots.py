@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from helpers.numerics import softmax
 from helpers.validation import as_float_array, check_labels, check_probabilities
@@ -30,6 +31,7 @@ __all__ = [
     "plot_misclassified",
     "plot_decision_threshold",
     "plot_cost_vs_classes",
+    "class_count_label",
 ]
 
 PROB_COLOR = "tab:blue"
@@ -577,9 +579,36 @@ def plot_cost_vs_classes(
         ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Ticks at the measured class counts only, with short labels ("50k"): the default
+    # log-axis minor labels (3 x 10^3, 4 x 10^3, ...) overlap on a narrow panel.
+    ax.set_xticks(counts[order], [class_count_label(count) for count in counts[order]])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("number of classes C (log scale)")
     ax.set_ylabel(ylabel)
     if title is not None:
         ax.set_title(title)
     ax.legend(fontsize=8)
     return ax
+
+
+def class_count_label(count: float) -> str:
+    """A short tick label for a class count: 512, 1k, 2.05k, 50k, 200k, 1.5M, 1G.
+
+    Used by :func:`plot_cost_vs_classes` (notebook 07). Three significant digits at most.
+
+    Raises
+    ------
+    TypeError
+        If ``count`` is not a real number.
+    ValueError
+        If ``count`` is not finite and strictly positive.
+    """
+    if isinstance(count, bool) or not isinstance(count, int | float | np.integer | np.floating):
+        raise TypeError(f"count must be a real number, got {type(count).__name__}")
+    if not np.isfinite(count) or count <= 0:
+        raise ValueError(f"count must be finite and > 0, got {count}")
+    rounded = float(f"{count:.3g}")  # 999,999 -> 1,000,000 -> "1M", not "1e+03k"
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if rounded >= scale:
+            return f"{rounded / scale:.3g}{suffix}"
+    return f"{rounded:.3g}"

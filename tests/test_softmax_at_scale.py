@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from helpers.notebook_import import load_notebook_definitions
 from helpers.numerics import softmax
-from helpers.plots import plot_cost_vs_classes
+from helpers.plots import class_count_label, plot_cost_vs_classes
 
 NB07 = load_notebook_definitions("07_softmax_at_scale")
 
@@ -351,3 +351,204 @@ def test_cost_plot_draws_on_given_axes_and_accepts_tensors():
 def test_cost_plot_rejects_bad_input(counts, costs, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_cost_vs_classes(counts, costs, ylabel="y", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[2_048, 8_192, 32_768], [1_000, 10_000, 50_000, 100_000, 200_000]],  # quick, full
+)
+def test_cost_plot_tick_labels_do_not_overlap(counts):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 3.8))  # as in the notebook
+    for ax in axes:
+        plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax)
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
+            minor=True) if label.get_visible() and label.get_text()]
+        assert [label.get_text() for label in labels] == [
+            class_count_label(count) for count in sorted(counts)
+        ]
+        boxes = sorted((label.get_window_extent(renderer) for label in labels),
+                       key=lambda box: box.x0)
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            assert left.x1 < right.x0, (left, right)
+    width, height = fig.get_size_inches() * fig.dpi
+    assert width <= 1280 and height <= 720
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("count", "label"),
+    [(512, "512"), (1_000, "1k"), (2_048, "2.05k"), (32_768, "32.8k"), (200_000, "200k"),
+     (999_999, "1M"), (1.5e6, "1.5M"), (np.int64(50_000), "50k"), (0.5, "0.5")],
+)
+def test_class_count_label(count, label):
+    assert class_count_label(count) == label
+
+
+@pytest.mark.parametrize(
+    ("count", "error"),
+    [("10", TypeError), (None, TypeError), (True, TypeError), (0, ValueError),
+     (-5, ValueError), (math.inf, ValueError), (math.nan, ValueError)],
+)
+def test_class_count_label_rejects_bad_input(count, error):
+    with pytest.raises(error, match="count"):
+        class_count_label(count)
+
+
+# ---- chunked cross-entropy: ignore_index, bad targets, second derivatives ------------
+
+IGNORE_CASES = [  # (rows, classes, chunk_size, ignore_index, targets)
+    (5, 10, 3, -100, [3, -100, 7, -100, 0]),
+    (5, 10, 4, -100, [9, 9, -100, 0, 1]),         # chunk size does not divide C
+    (6, 7, 7, -100, [-100, 6, -100, 0, -100, 3]),
+    (4, 11, 1, 2, [2, 5, 10, 2]),                  # ignore_index is a real class
+    (4, 11, 5, 0, [0, 0, 1, 0]),                   # one row kept
+    (3, 13, 6, -1, [-1, 12, 4]),
+    (8, 1000, 333, -100, [-100] * 3 + [0, 999, 500, 1, 998]),
+]
+
+
+@pytest.mark.parametrize(("rows", "classes", "chunk_size", "ignore_index", "targets"),
+                         IGNORE_CASES)
+def test_chunked_cross_entropy_with_ignore_index_matches_pytorch(
+        rows, classes, chunk_size, ignore_index, targets):
+    logits = random_logits(rows, classes, torch.float64, seed=rows + classes)
+    targets = torch.tensor(targets)
+    expected_loss, expected_grad = loss_and_grad(
+        lambda z, t: F.cross_entropy(z, t, ignore_index=ignore_index), logits, targets
+    )
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size, ignore_index), logits,
+        targets,
+    )
+    torch.testing.assert_close(loss, expected_loss, rtol=1e-10, atol=0)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-10, atol=1e-15)
+    assert (grad[targets == ignore_index] == 0).all()
+
+
+def test_chunked_cross_entropy_mean_is_over_all_kept_targets_not_a_mean_of_means():
+    logits = random_logits(6, 9, torch.float64, seed=11)
+    targets = torch.tensor([1, -100, -100, -100, 4, 8])  # kept rows: 1 in the first half
+    loss = NB07.chunked_cross_entropy(logits, targets, 2)
+    per_row = F.cross_entropy(logits, targets, reduction="none")
+    torch.testing.assert_close(loss, per_row.sum() / 3, rtol=1e-10, atol=0)
+    halves = (per_row[:3].sum() / 1 + per_row[3:].sum() / 2) / 2
+    assert not torch.isclose(loss, halves)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 10])
+def test_chunked_cross_entropy_with_every_target_ignored_is_nan_like_pytorch(chunk_size):
+    logits = random_logits(4, 10, torch.float64, seed=5)
+    targets = torch.full((4,), -100)
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, chunk_size), logits, targets
+    )
+    assert torch.isnan(expected_loss) and torch.isnan(loss)
+    torch.testing.assert_close(grad, expected_grad, rtol=0, atol=0)  # zeros
+    assert (grad == 0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chunked_cross_entropy_with_ignore_index_in_float32_and_float64(dtype):
+    logits = random_logits(16, 4097, dtype, seed=3)
+    targets = torch.randint(0, 4097, (16,), generator=torch.Generator().manual_seed(3))
+    targets[::3] = -100
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: NB07.chunked_cross_entropy(z, t, 1000), logits, targets
+    )
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+
+
+def test_chunked_cross_entropy_with_ignore_index_passes_gradcheck():
+    logits = random_logits(4, 7, torch.float64, seed=8).requires_grad_(True)
+    targets = torch.tensor([2, -100, 6, -100])
+    assert torch.autograd.gradcheck(
+        lambda z: NB07.chunked_cross_entropy(z, targets, 3), (logits,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("targets", "ignore_index", "shown"),
+    [([0, 10, 1], -100, "target 10 "), ([0, -1, 1], -100, "target -1 "),
+     ([0, -100, 1], 5, "target -100 "), ([0, 1, 11], 11, None)],
+)
+def test_chunked_cross_entropy_rejects_out_of_range_targets(targets, ignore_index, shown):
+    logits = torch.zeros(3, 10)
+    targets = torch.tensor(targets)
+    if shown is None:  # 11 is ignore_index: allowed, even outside [0, C)
+        NB07.chunked_cross_entropy(logits, targets, 3, ignore_index)
+        return
+    with pytest.raises(ValueError, match=rf"{shown}is neither a class index in \[0, 10\)"):
+        NB07.chunked_cross_entropy(logits, targets, 3, ignore_index)
+
+
+@pytest.mark.parametrize(
+    ("targets", "ignore_index", "error", "message"),
+    [(torch.zeros(3), -100, TypeError, "torch.long"),
+     (torch.zeros(3, dtype=torch.int32), -100, TypeError, "torch.long"),
+     (torch.zeros(3, dtype=torch.long), -100.0, TypeError, "ignore_index"),
+     (torch.zeros(3, dtype=torch.long), None, TypeError, "ignore_index")],
+)
+def test_chunked_cross_entropy_rejects_bad_target_types(targets, ignore_index, error, message):
+    with pytest.raises(error, match=message):
+        NB07.chunked_cross_entropy(torch.zeros(3, 4), targets, 2, ignore_index)
+
+
+def test_chunked_cross_entropy_refuses_a_second_derivative():
+    logits = random_logits(3, 8, torch.float64).requires_grad_(True)
+    loss = NB07.chunked_cross_entropy(logits, torch.tensor([1, -100, 7]), 3)
+    with pytest.raises(RuntimeError, match="differentiated only once"):
+        torch.autograd.grad(loss, logits, create_graph=True)
+    (grad,) = torch.autograd.grad(
+        NB07.chunked_cross_entropy(logits, torch.tensor([1, -100, 7]), 3), logits
+    )
+    assert not grad.requires_grad  # the first derivative still works
+
+
+# ---- total allocations, caches, per-element timing ----------------------------------
+
+def test_memory_use_counts_freed_allocations_in_the_total_but_not_in_the_peak():
+    def allocate_and_free():
+        kept = torch.empty(1_000_000)
+        temporary = torch.empty(500_000)
+        del temporary
+        return kept, torch.empty(250_000)
+
+    assert NB07.memory_use(allocate_and_free, CPU) == (6_000_000, 7_000_000)
+
+
+def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
+    logits = torch.randn(16, 8192, requires_grad=True)
+    targets = torch.randint(0, 8192, (16,))
+    matrix = logits.nbytes
+    use = {}
+    for name, loss_fn in [("naive", NB07.naive_cross_entropy), ("fused", F.cross_entropy)]:
+        logits.grad = None
+        use[name] = NB07.memory_use(lambda f=loss_fn: f(logits, targets).backward(), CPU)
+    (naive_peak, naive_total), (fused_peak, fused_total) = use["naive"], use["fused"]
+    assert abs(naive_peak - fused_peak) < 0.01 * matrix
+    assert 1.9 * matrix < naive_total - fused_total < 2.1 * matrix
+
+
+def test_cache_bytes_is_none_or_a_plausible_size():
+    for level in (1, 2, 3):
+        size = NB07.cache_bytes(level)
+        assert size is None or 2**10 <= size <= 2**34, (level, size)
+    assert NB07.cache_bytes(99) is None
+    assert NB07.IN_CACHE_BYTES <= NB07.L2_CACHE // 4
+    assert NB07.BEYOND_CACHE_BYTES > 4 * NB07.IN_CACHE_BYTES
+
+
+def test_time_per_element_times_copy_exp_and_softmax():
+    num_bytes, best = NB07.time_per_element(4 * NB07.ROW_LENGTH, repeats=1, rounds=1)
+    assert num_bytes == 4 * NB07.ROW_LENGTH  # one row
+    assert set(best) == {"copy", "exp", "softmax"}
+    assert all(0 < seconds < 1 for seconds in best.values())

@@ -58,6 +58,7 @@ from traitlets.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import slide_metadata  # noqa: E402  (same folder)
+from course import lessons_and_solutions as all_notebooks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -204,11 +205,6 @@ def fetch_vendor(cache: Path = VENDOR_CACHE) -> Path:
 
 # ---- notebooks to pages ------------------------------------------------------------------
 
-def all_notebooks() -> tuple[list[Path], list[Path]]:
-    """Lessons and solutions, each in syllabus order."""
-    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    solutions = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
-    return lessons, solutions
 
 
 def notebook_title(notebook) -> str:

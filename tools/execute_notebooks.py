@@ -19,17 +19,12 @@ import time
 from pathlib import Path
 
 import nbformat
+from course import ROOT, all_notebooks
 from nbclient import NotebookClient
 from slide_metadata import apply_slide_types
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "all_notebooks", "execute", "UnexpectedCellError"]
 
-
-def all_notebooks() -> list[Path]:
-    """Every notebook of the course in syllabus order (solutions after the lessons)."""
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    solutions = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
-    return lessons + solutions
 
 
 class UnexpectedCellError(RuntimeError):

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from execute_notebooks import ROOT, all_notebooks
+from course import ROOT, all_notebooks
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 

@@ -64,6 +64,7 @@ from collections import Counter
 from pathlib import Path
 
 import nbformat
+from course import all_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDE, SUBSLIDE, FRAGMENT, SAME = "slide", "subslide", "fragment", "-"
@@ -180,8 +181,6 @@ def reading_minutes(notebook) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from execute_notebooks import all_notebooks  # same folder; run as a script
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: all of them")
     parser.add_argument("--check", action="store_true", help="only report, change nothing")

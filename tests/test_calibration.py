@@ -63,6 +63,85 @@ def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
     assert fitted == pytest.approx(true_temperature, rel=0.05)
 
 
+def test_fit_temperature_refuses_when_every_prediction_is_right():
+    logits = torch.tensor([[3.0, 0.0, -1.0], [0.0, 2.0, 1.0], [1.0, 1.0, 5.0]])
+    with pytest.raises(ValueError, match="every prediction is right.*T -> 0"):
+        NB06.fit_temperature(logits, logits.argmax(dim=1))
+    # A tie with the target among the maxima is still "right": no finite optimum either.
+    with pytest.raises(ValueError, match="every prediction is right"):
+        NB06.fit_temperature(torch.tensor([[1.0, 1.0]]), torch.tensor([1]))
+
+
+def test_fit_temperature_refuses_when_flattening_always_helps():
+    logits = torch.tensor([[3.0, 0.0], [0.0, 2.0], [-1.0, 1.0]])
+    wrong = 1 - logits.argmax(dim=1)  # every prediction wrong, two classes
+    with pytest.raises(ValueError, match="T -> infinity"):
+        NB06.fit_temperature(logits, wrong)
+
+
+def test_fit_temperature_fits_when_all_wrong_but_informative():
+    # Every prediction wrong, yet the target is always a close second among 4 classes:
+    # the NLL has a finite minimum, and the fit finds it.
+    logits = torch.tensor([[2.0, 1.8, -3.0, -3.0], [-3.0, 2.0, 1.7, -3.0]] * 5,
+                          dtype=torch.float64)
+    targets = torch.tensor([1, 2] * 5)
+    fitted = NB06.fit_temperature(logits, targets)
+    grid = torch.logspace(-1, 1, 231, dtype=torch.float64)  # 0.1 to 10, steps of 2 %
+    nll = torch.stack([torch.nn.functional.cross_entropy(logits / t, targets) for t in grid])
+    assert 0 < nll.argmin() < len(grid) - 1  # the grid brackets the minimum
+    assert fitted == pytest.approx(grid[nll.argmin()].item(), rel=0.02)
+
+
+def test_fit_temperature_one_mistake_is_enough_for_a_finite_answer():
+    logits = torch.tensor([[3.0, 0.0], [0.0, 2.0], [1.0, 0.0]], dtype=torch.float64)
+    fitted = NB06.fit_temperature(logits, torch.tensor([0, 1, 1]))
+    assert 0.01 < fitted < 100.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ece_of_rows_matches_the_ece_of_each_row(seed):
+    rng = np.random.default_rng(seed)
+    confidences = rng.uniform(0.1, 1.0, size=(4, 300))
+    confidences[0, :5] = [0.0, 1.0, 0.5, 1 / 15, 2 / 15]  # edges and extremes
+    correct = rng.random((4, 300)) < confidences
+    rows = NB06.ece_of_rows(confidences, correct, num_bins=15)
+    for row, conf, hit in zip(rows, confidences, correct, strict=True):
+        _, accuracy, confidence, counts = NB06.reliability_bins(conf, hit, 15)
+        filled = counts > 0
+        expected = np.sum(counts[filled] / counts.sum()
+                          * np.abs(accuracy[filled] - confidence[filled]))
+        assert row == pytest.approx(expected, abs=1e-12)
+
+
+def test_bootstrap_ece_is_deterministic_and_spread_around_the_sample():
+    rng = np.random.default_rng(0)
+    confidences = rng.uniform(0.5, 1.0, 400)
+    correct = rng.random(400) < confidences - 0.1  # over-confident by 10 points
+    first = NB06.bootstrap_ece(confidences, correct, np.random.default_rng(1), draws=300)
+    again = NB06.bootstrap_ece(confidences, correct, np.random.default_rng(1), draws=300)
+    np.testing.assert_array_equal(first, again)
+    assert first.shape == (300,)
+    sample = NB06.ece_of_rows(confidences[None], correct[None])[0]
+    low, high = np.percentile(first, [5, 95])
+    assert low < sample < high and high - low > 0.01
+
+
+def test_calibrated_ece_floor_is_small_but_positive_and_shrinks_with_n():
+    rng = np.random.default_rng(0)
+    small = NB06.calibrated_ece(rng.uniform(0.6, 1.0, 200), rng, draws=400)
+    large = NB06.calibrated_ece(rng.uniform(0.6, 1.0, 20_000), rng, draws=50)
+    assert (small > 0).all() and 0.01 < small.mean() < 0.08
+    assert large.mean() < small.mean() / 4  # roughly 1 / sqrt(n)
+    # A model that is always sure and always right has no noise at all.
+    assert NB06.calibrated_ece(np.ones(50), rng, draws=10).max() == 0.0
+
+
+def test_scores_of_known_probabilities():
+    probs = torch.tensor([[0.5, 0.5], [0.9, 0.1]], dtype=torch.float64)
+    result = NB06.scores(probs, torch.tensor([0, 1]))
+    assert result["NLL"] == pytest.approx(-(np.log(0.5) + np.log(0.1)) / 2)
+    assert result["Brier"] == pytest.approx((0.5 + 1.62) / 2)
+    assert result["ECE"] == pytest.approx(0.5 * abs(1 - 0.5) + 0.5 * abs(0 - 0.9))
 
 
 def naive_nll(logits, targets, temperature):

@@ -1,26 +1,52 @@
-"""plot_reliability_diagram: bar content and bad input."""
+"""Reliability diagrams, confidence histograms and their panels: content and bad input."""
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 
-from helpers.plots import plot_reliability_diagram
+from helpers.plots import (
+    plot_confidence_histogram,
+    plot_reliability_diagram,
+    plot_reliability_panels,
+)
 
 EDGES = [0.0, 0.5, 0.75, 1.0]
 
 
-def test_bars_show_accuracy_and_gap():
+def test_bars_show_accuracy_and_both_kinds_of_gap():
+    # bin 1 over-confident (0.4 vs 0.45), bin 2 empty, bin 3 under-confident (0.9 vs 0.8)
     ax = plot_reliability_diagram(EDGES, [0.4, 0.0, 0.9], [0.45, 0.0, 0.8], [10, 0, 5], title="t")
-    accuracy_bars, gap_bars = ax.containers
+    accuracy_bars, over_bars, under_bars = ax.containers
     np.testing.assert_allclose([b.get_height() for b in accuracy_bars], [0.4, 0.0, 0.9])
     np.testing.assert_allclose([b.get_x() for b in accuracy_bars], [0.0, 0.5, 0.75])
     np.testing.assert_allclose([b.get_width() for b in accuracy_bars], [0.5, 0.25, 0.25])
-    np.testing.assert_allclose([b.get_height() for b in gap_bars], [0.05, 0.0, 0.1])
-    np.testing.assert_allclose([b.get_y() for b in gap_bars], [0.4, 0.0, 0.8])
+    np.testing.assert_allclose([b.get_height() for b in over_bars], [0.05, 0.0, 0.0])
+    np.testing.assert_allclose([b.get_y() for b in over_bars], [0.4, 0.0, 0.9])
+    np.testing.assert_allclose([b.get_height() for b in under_bars], [0.0, 0.0, 0.1])
+    np.testing.assert_allclose([b.get_y() for b in under_bars], [0.4, 0.0, 0.8])
     diagonal = ax.get_lines()[0]
     np.testing.assert_allclose(diagonal.get_xdata(), [0, 1])
     np.testing.assert_allclose(diagonal.get_ydata(), [0, 1])
     assert ax.get_title() == "t"
     assert ax.get_xlabel().startswith("confidence")
+
+
+def test_legend_names_both_gaps_and_the_colours_match():
+    ax = plot_reliability_diagram(EDGES, [0.4, 0.0, 0.9], [0.45, 0.0, 0.8], [10, 0, 5])
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert any("over-confident" in label for label in labels)
+    assert any("under-confident" in label for label in labels)
+    _, over_bars, under_bars = ax.containers
+    red, orange = to_rgb("tab:red"), to_rgb("tab:orange")
+    assert over_bars[0].get_facecolor()[:3] == pytest.approx(red)
+    assert under_bars[2].get_facecolor()[:3] == pytest.approx(orange)
+
+
+def test_bins_with_few_samples_are_faded():
+    ax = plot_reliability_diagram(EDGES, [0.4, 0.6, 0.9], [0.45, 0.6, 0.8], [1, 100, 25])
+    alphas = [bar.get_facecolor()[3] for bar in ax.containers[0]]
+    assert alphas[1] == pytest.approx(1.0)
+    assert alphas[0] < alphas[2] < alphas[1]
 
 
 def test_empty_bins_may_hold_nan_statistics():
@@ -42,3 +68,48 @@ def test_empty_bins_may_hold_nan_statistics():
 def test_rejects_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         plot_reliability_diagram(*args)
+
+
+def test_confidence_histogram_counts_on_a_log_scale():
+    ax = plot_confidence_histogram(EDGES, [3, 0, 500])
+    np.testing.assert_allclose([b.get_height() for b in ax.containers[0]], [3, 0, 500])
+    np.testing.assert_allclose([b.get_x() for b in ax.containers[0]], [0.0, 0.5, 0.75])
+    assert ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (([0.0, 0.5, 0.4], [1, 1]), "increase strictly"),
+        ((EDGES, [1, 1]), "bin_counts has 2 entries"),
+        ((EDGES, [1, -1, 1]), "bin_counts must be >= 0"),
+    ],
+)
+def test_confidence_histogram_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        plot_confidence_histogram(*args)
+
+
+def test_panels_put_each_histogram_under_its_diagram():
+    bins = (EDGES, [0.4, 0.0, 0.9], [0.45, 0.0, 0.8], [10, 0, 5])
+    fig = plot_reliability_panels({"before": bins, "after": bins})
+    top_left, top_right, bottom_left, bottom_right = fig.axes
+    assert [top_left.get_title(), top_right.get_title()] == ["before", "after"]
+    assert bottom_left.get_yscale() == "log" and bottom_right.get_yscale() == "log"
+    assert len(top_left.containers) == 3
+    width, height = fig.get_size_inches()
+    assert width <= 10 and height <= 5  # readable on a 1280 x 720 screen
+
+
+@pytest.mark.parametrize(
+    ("panels", "error", "message"),
+    [
+        ([("a", (EDGES, [0.5] * 3, [0.5] * 3, [1] * 3))], TypeError, "must be a dict"),
+        ({}, ValueError, "at least one"),
+        ({"a": (EDGES, [0.5] * 3)}, TypeError, r"panels\['a'\] must be"),
+        ({"a": (EDGES, [0.5] * 2, [0.5] * 3, [1] * 3)}, ValueError, "bin_accuracy has shape"),
+    ],
+)
+def test_panels_reject_bad_input(panels, error, message):
+    with pytest.raises(error, match=message):
+        plot_reliability_panels(panels)

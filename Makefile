@@ -6,11 +6,17 @@ STAMP  := $(VENV)/.installed-from-requirements
 # Kernels started from here import this checkout's helpers, whatever else is installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help venv lab test lint execute images clean slide-metadata site slides
+.PHONY: help venv lab test lint execute images clean slide-metadata site slides \
+	test-portable test-run-all test-slides check benchmark-tests
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
-	@echo "make test     run the whole test suite: ruff, unit tests, every notebook with nbval"
+	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-slides, site"
+	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
+	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
+	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
+	@echo "make benchmark-tests  time make test (wall clock) and list the slowest tests"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
 	@echo "make site     build the offline web site and slides of every notebook in build/site/"
@@ -36,8 +42,29 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests tools notebooks
 
+# One worker per core, one thread per worker: more threads per worker only fight for the
+# cores. Stored outputs are identical with any thread count (make test-portable checks it).
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest
+	$(TEST_CMD)
+
+test-portable: $(STAMP)
+	$(BIN)/python tools/portability.py
+
+test-run-all: $(STAMP)
+	$(BIN)/python tools/run_all.py
+
+check: test test-portable test-run-all test-slides site
+
+benchmark-tests: $(STAMP)
+	$(BIN)/python tools/benchmark_tests.py
+
+# Walks every slide and fragment of every deck (about a minute): its own target, so that
+# `make test` keeps its time budget. Report in test-artifacts/slide-fit.txt.
+test-slides: $(STAMP)
+	$(BIN)/python -m pytest -m slides_fit tests/test_slide_fit.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

@@ -13,7 +13,7 @@ Modules:
 * ``checks``           automatic checkers for the exercises at the end of each notebook
 * ``notebook_import``  loads the functions a notebook defines, so tests use the notebook's own code
 * ``validation``       input checks shared by all of the above
-* ``widgets``          live sliders (ipywidgets) whose static twins are the plots above
+* ``errors``           ``expect_error``: shows an intended error in one line (notebook 03)
 """
 
 __version__ = "0.1.0"

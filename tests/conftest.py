@@ -48,6 +48,23 @@ def built_site(tmp_path_factory):
     return out, report, chosen
 
 
+def pytest_collection_modifyitems(config, items):
+    """The slide-fit walk (marker ``slides_fit``, about a minute) runs only when asked for.
+
+    Asked for: ``-m`` names it (``make test-slides`` runs ``-m slides_fit``), or its file is
+    given on the command line. Any other run, ``make test`` first, leaves it out.
+    """
+    asked = "slides_fit" in (config.option.markexpr or "") or any(
+        "test_slide_fit" in str(arg) for arg in config.args
+    )
+    if asked:
+        return
+    walks = [item for item in items if item.get_closest_marker("slides_fit")]
+    if walks:
+        config.hook.pytest_deselected(items=walks)
+        items[:] = [item for item in items if not item.get_closest_marker("slides_fit")]
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say plainly when the browser tests did not run, and why (they skip without Chromium)."""
     reasons = {
@@ -57,3 +74,9 @@ def pytest_terminal_summary(terminalreporter):
     }
     for reason in sorted(reasons):
         terminalreporter.write_line(f"NOTE: the browser tests did not run. {reason}", yellow=True)
+    report = getattr(terminalreporter.config, "slide_fit_report", None)
+    if report:  # tests/test_slide_fit.py: the table per deck (details in test-artifacts/)
+        terminalreporter.section("slide fit")
+        for line in report.splitlines():
+            if not line.startswith(tuple("0123456789")) or "screens" in line:
+                terminalreporter.write_line(line)

@@ -1,8 +1,8 @@
 """The offline site and slides: nothing fetched from outside, figures and math present."""
 
-import html
 import re
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -101,6 +101,60 @@ def test_static_page_drops_live_widgets_and_embeds_local_images(tmp_path):
     assert '<img src="data:image/png;base64,iVBORyBmYWtl" width="50">' in page.cells[0].source
 
 
+def test_nbval_markers_are_stripped_from_the_copy_only():
+    source = (
+        "# NBVAL_IGNORE_OUTPUT\nx = 1  # NBVAL_ is only a marker alone on its line\n"
+        "  # NBVAL_SKIP\ny"
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell(source)]
+    page = build_site.for_static_page(notebook)
+    assert page.cells[1].source == "x = 1  # NBVAL_ is only a marker alone on its line\ny"
+    assert notebook.cells[1].source == source  # the notebook itself is untouched
+    assert build_site.strip_nbval_markers("# NBVAL_RAISES_EXCEPTION") == ""
+
+
+def test_pages_follow_the_slide_rule_and_its_tags_whatever_is_stored():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# T"),
+        nbformat.v4.new_markdown_cell("A derivation", metadata={"tags": ["reading"]}),
+    ]
+    notebook.cells[1].metadata["slideshow"] = {"slide_type": "subslide"}  # stale
+    page = build_site.for_static_page(notebook)
+    assert slide_metadata.stored_slide_types(page) == ["slide", "skip"]
+    assert notebook.cells[1].metadata["slideshow"] == {"slide_type": "subslide"}
+    times = build_site.deck_times(notebook)
+    assert (times.screens, times.skipped, times.notes) == (1, 1, 0)
+    assert times.presenting_minutes == slide_metadata.MINUTES_PER_SCREEN
+
+
+def test_reading_cells_stay_on_the_page_and_notes_go_to_the_speaker_view(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 97 · T"),
+        nbformat.v4.new_markdown_cell("A derivation for later", metadata={"tags": ["reading"]}),
+        nbformat.v4.new_markdown_cell("Say this aloud", metadata={"tags": ["notes"]}),
+    ]
+    path = tmp_path / "97_t.ipynb"
+    nbformat.write(notebook, path)
+    build_site.export(path, "slides", tmp_path / "slides.html")
+    build_site.export(path, "html", tmp_path / "page.html")
+    slides = (tmp_path / "slides.html").read_text(encoding="utf-8")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "A derivation for later" not in slides and "A derivation for later" in page
+    notes = slides.split('<aside class="notes">')
+    assert len(notes) == 2 and "Say this aloud" in notes[1].split("</aside>")[0]
+
+
+def test_titles_show_inline_code_without_backticks():
+    title = "03 · PyTorch's `CrossEntropyLoss`: the <whole> API"
+    assert build_site.title_html(title) == (
+        "03 · PyTorch's <code>CrossEntropyLoss</code>: the &lt;whole&gt; API"
+    )
+    assert build_site.plain_title(title) == "03 · PyTorch's CrossEntropyLoss: the <whole> API"
+
+
 def test_vendored_packages_are_pinned():
     for package in build_site.VENDOR:
         assert re.fullmatch(r"\d+\.\d+\.\d+", package.version), package
@@ -174,20 +228,41 @@ def test_slides_follow_the_slide_metadata(built_site):
     out, _, notebooks = built_site
     lesson = notebooks[0]
     text = build_site.page_paths(out, lesson)["slides"].read_text(encoding="utf-8")
-    counts = slide_metadata.count_screens(nbformat.read(lesson, as_version=4))
+    counts = Counter(slide_metadata.expected_slide_types(nbformat.read(lesson, as_version=4)))
     wrappers = text.count("<section>") - counts["slide"] - counts["subslide"]
     assert 0 <= wrappers <= counts["slide"]  # a slide with sub-slides wraps them
     assert text.count('class="fragment"') == counts["fragment"]
     assert "../vendor/reveal.js/dist/reveal.js" in text
+    assert text.count('<aside class="notes">') == counts["notes"]
+    assert f"width: {build_site.SLIDE_WIDTH}," in text and "white-space: pre-wrap" in text
+
+
+def test_built_pages_show_no_nbval_marker(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 98 · T"),
+        nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nprint(timing)"),
+    ]
+    path = tmp_path / "98_t.ipynb"
+    nbformat.write(notebook, path)
+    for kind in ("html", "slides"):
+        build_site.export(path, kind, tmp_path / f"{kind}.html")
+        text = (tmp_path / f"{kind}.html").read_text(encoding="utf-8")
+        assert "NBVAL" not in text and "timing" in text
 
 
 def test_index_links_every_built_page_in_order(built_site):
     out, _, notebooks = built_site
     index = (out / "index.html").read_text(encoding="utf-8")
     lessons, _ = build_site.all_notebooks()
-    titles = [build_site.notebook_title(nbformat.read(p, as_version=4)) for p in lessons]
-    positions = [index.index(html.escape(title)) for title in titles]
+    notebooks_in_order = [nbformat.read(p, as_version=4) for p in lessons]
+    titles = [build_site.notebook_title(nb) for nb in notebooks_in_order]
+    positions = [index.index(build_site.title_html(title)) for title in titles]
     assert positions == sorted(positions)
+    assert "`" not in index
+    for notebook in notebooks_in_order:
+        times = build_site.deck_times(notebook)
+        assert f"slides: {times.screens} screens, about {times.presenting_minutes:.0f} min" in index
     lesson = notebooks[0]
     for kind in ("html", "slides", "solutions"):
         target = build_site.page_paths(out, lesson)[kind]

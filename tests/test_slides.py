@@ -64,6 +64,66 @@ def test_rule_on_a_small_lecture():
     ]
 
 
+def tagged(cell, *tags):
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def test_reading_cells_are_skipped_and_notes_go_to_the_speaker_view():
+    notebook = notebook_of(
+        new_markdown_cell("# 01 · Title"),
+        new_markdown_cell("## 1. Section"),
+        tagged(new_markdown_cell("A derivation for later."), "reading"),
+        tagged(new_code_cell("check(derivation)"), "reading"),
+        new_code_cell("x = 1"),
+        tagged(new_markdown_cell("Say: the sum is 1 by construction."), "notes"),
+        new_code_cell("y = 2"),
+        tagged(new_markdown_cell("## 2. Deep dive"), "reading", "other-tag"),
+        new_code_cell("z = 3"),
+    )
+    assert slide_metadata.expected_slide_types(notebook) == [
+        "slide",
+        "slide",
+        "skip",  # reading: on the page, not on the slides
+        "skip",
+        "-",  # cut as if it came right after the section heading
+        "notes",  # speaker view
+        "fragment",  # after presented code (notes are not on the screen)
+        "skip",  # a tagged heading is skipped too
+        "fragment",  # follows the last presented cell, the code of section 1
+    ]
+
+
+def test_a_reading_title_leaves_the_first_presented_cell_as_the_slide():
+    notebook = notebook_of(tagged(new_markdown_cell("# T"), "reading"), new_code_cell("1"))
+    assert slide_metadata.expected_slide_types(notebook) == ["skip", "slide"]
+
+
+def test_bad_tags_are_refused():
+    with pytest.raises(ValueError, match="both 'reading' and 'notes'"):
+        slide_metadata.tag_type(tagged(new_markdown_cell("x"), "reading", "notes"))
+    cell = new_markdown_cell("x")
+    cell.metadata["tags"] = "reading"
+    with pytest.raises(TypeError, match="list of strings"):
+        slide_metadata.tag_type(cell)
+
+
+def test_time_estimates_follow_the_documented_rates():
+    types = ["slide", "-", "subslide", "fragment", "fragment", "skip", "notes"]
+    expected = 2 * slide_metadata.MINUTES_PER_SCREEN + 2 * slide_metadata.MINUTES_PER_FRAGMENT
+    assert slide_metadata.presenting_minutes(types) == pytest.approx(expected)
+    words = " ".join(["word"] * slide_metadata.READING_WORDS_PER_MINUTE)
+    notebook = notebook_of(
+        new_markdown_cell(words),
+        tagged(new_markdown_cell(words), "reading"),  # reading counts when working alone
+        new_code_cell("x = 1"),
+        new_code_cell(""),  # empty: nothing to do
+    )
+    assert slide_metadata.reading_minutes(notebook) == pytest.approx(
+        2 + slide_metadata.MINUTES_PER_CODE_CELL
+    )
+
+
 def test_first_cell_is_a_slide_even_without_heading():
     notebook = notebook_of(new_code_cell(""), new_code_cell("import numpy"))
     assert slide_metadata.expected_slide_types(notebook) == ["skip", "slide"]

@@ -69,15 +69,32 @@ def test_executed_top_to_bottom_without_unexpected_errors(path):
             # nbval only honours a marker alone on its comment line.
             if line.strip().startswith("#") and "NBVAL_" in line:
                 assert line.strip().lstrip("#").strip() in NBVAL_MARKERS, f"cell {index}: {line}"
-        expects_error = "NBVAL_RAISES_EXCEPTION" in cell.source
         for output in cell.outputs:
-            assert output.output_type != "error" or expects_error, f"cell {index} stored an error"
+            assert output.output_type != "error", f"cell {index} stored an error"
             text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
             assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"cell {index}: memory address"
             assert "/tmp/ipykernel_" not in text, f"cell {index}: warning with a temporary path"
             frames = "".join(output.get("traceback", []))
             for machine_path in (str(ROOT), "site-packages"):
                 assert machine_path not in text + frames, f"cell {index} names {machine_path}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_no_cell_stops_run_all(path):
+    """JupyterLab's Run All stops at a raising cell; nbval's markers do not change that.
+
+    An intended error is shown with ``helpers.errors.expect_error``, so no cell may be marked
+    to raise or to be skipped: then nbval runs exactly what Run All runs.
+    """
+    for index, cell in enumerate(read(path).cells):
+        if cell.cell_type != "code":
+            continue
+        for marker in ("NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"):
+            assert marker not in cell.source, f"cell {index}: {marker} (use expect_error)"
+        tags = set(cell.metadata.get("tags", []))
+        assert not tags & {"raises-exception", "nbval-skip", "skip-execution"}, (
+            f"cell {index} has tags {sorted(tags)}"
+        )
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))

@@ -10,8 +10,9 @@ The result, under ``build/site/`` (open ``index.html``, or serve the folder with
 * ``index.html``            every notebook in syllabus order, with its slides and solutions
 * ``lessons/NN_name.html``  each lesson as a page, figures and diagrams embedded
 * ``solutions/NN_name.html``
-* ``slides/NN_name.slides.html``  each lesson as reveal.js slides (cut by the slide
-  metadata of ``tools/slide_metadata.py``)
+* ``slides/NN_name.slides.html``  each lesson as reveal.js slides, 1280 x 720, cut by the
+  rule of ``tools/slide_metadata.py`` (cells tagged ``reading`` are left out of the slides,
+  cells tagged ``notes`` go to the speaker view)
 * ``vendor/``               MathJax, reveal.js, RequireJS and jQuery, pinned below
 * ``external-urls.txt``     every external address the pages mention, split into the ones
   fetched when a page is viewed (must be none) and links a reader may follow
@@ -22,6 +23,13 @@ downloaded once, at build time, from the npm registry (``npm pack``, or a plain 
 download where npm is missing), checked against the pinned SHA-512 and cached in
 ``build/vendor/``. After building, every page is scanned; an external address that a
 browser would fetch makes the build fail.
+
+What the pages show is a copy of each notebook (the notebooks themselves are never
+changed): nbval's marker comments (``# NBVAL_IGNORE_OUTPUT`` ...) are taken out of the code,
+and the slide types are recomputed by the rule, so a deck always follows the cells' tags.
+The build prints, for every lesson, its screens and its estimated presenting and reading
+times (``slide_metadata.presenting_minutes`` / ``reading_minutes``), and the index page
+shows them.
 """
 
 from __future__ import annotations
@@ -48,6 +56,9 @@ import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
 from traitlets.config import Config
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import slide_metadata  # noqa: E402  (same folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "site"
@@ -55,6 +66,10 @@ VENDOR_CACHE = ROOT / "build" / "vendor"
 TEMPLATES = Path(__file__).resolve().parent / "site_templates"
 NPM_REGISTRY = "https://registry.npmjs.org"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# The logical size of a slide: a 16:9 projector (1280 x 720; 1920 x 1080 scales it up).
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+# A comment line that is only an nbval marker (``# NBVAL_IGNORE_OUTPUT``, ``# NBVAL_SKIP``...).
+NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(\r?\n|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -220,13 +235,34 @@ def for_static_page(notebook, folder: Path | None = None):
     """
     page = copy.deepcopy(notebook)
     page.metadata.pop("widgets", None)
-    page.metadata["title"] = notebook_title(notebook)
+    page.metadata["title"] = plain_title(notebook_title(notebook))
+    slide_metadata.apply_slide_types(page)  # the rule and the tags, whatever is stored
     for cell in page.cells:
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
+        if cell.cell_type == "code":
+            cell.source = strip_nbval_markers(cell.source)
         if cell.cell_type == "markdown" and folder is not None:
             embed_local_images(cell, folder)
     return page
+
+
+def strip_nbval_markers(source: str) -> str:
+    """``source`` without its nbval marker lines: they instruct the tests, not the reader."""
+    return NBVAL_MARKER.sub("", source)
+
+
+INLINE_CODE = re.compile(r"`([^`]+)`")
+
+
+def plain_title(title: str) -> str:
+    """A Markdown title as plain text (``PyTorch's `CrossEntropyLoss` `` loses its backticks)."""
+    return INLINE_CODE.sub(r"\1", title)
+
+
+def title_html(title: str) -> str:
+    """A Markdown title as HTML: escaped, inline code as ``<code>``."""
+    return INLINE_CODE.sub(r"<code>\1</code>", html.escape(title, quote=False))
 
 
 def _data_uri(path: Path) -> str:
@@ -272,6 +308,8 @@ def _exporter_config() -> Config:
     config.SlidesExporter.reveal_scroll = True  # a long cell scrolls instead of overflowing
     config.SlidesExporter.reveal_number = "c/t"
     config.SlidesExporter.reveal_theme = "white"  # its fonts are in the package; others use CDNs
+    config.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    config.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
     return config
 
 
@@ -301,11 +339,49 @@ def page_paths(out: Path, lesson: Path) -> dict[str, Path]:
     }
 
 
+@dataclass(frozen=True)
+class DeckTimes:
+    """How a lesson presents: screens and fragments of its deck, and the two time estimates."""
+
+    screens: int
+    fragments: int
+    skipped: int  # cells tagged ``reading`` (on the page, not on the slides)
+    notes: int  # cells in the speaker view
+    presenting_minutes: float
+    reading_minutes: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.screens} screens, {self.fragments} fragments, "
+            f"about {self.presenting_minutes:.0f} min to present; "
+            f"about {self.reading_minutes:.0f} min to work through the whole notebook"
+        )
+
+
+def deck_times(notebook) -> DeckTimes:
+    """The deck of ``notebook`` as the rule cuts it (tags included), and its time estimates."""
+    types = slide_metadata.expected_slide_types(notebook)
+    reading = [
+        t == slide_metadata.SKIP and slide_metadata.tag_type(c) == slide_metadata.SKIP
+        for c, t in zip(notebook.cells, types, strict=True)
+    ]
+    return DeckTimes(
+        screens=types.count(slide_metadata.SLIDE) + types.count(slide_metadata.SUBSLIDE),
+        fragments=types.count(slide_metadata.FRAGMENT),
+        skipped=sum(reading),
+        notes=types.count(slide_metadata.NOTES),
+        presenting_minutes=slide_metadata.presenting_minutes(types),
+        reading_minutes=slide_metadata.reading_minutes(notebook),
+    )
+
+
 def write_index(out: Path, lessons: list[Path]) -> Path:
     """``index.html``: every lesson in order, linking what exists of its page/slides/solutions."""
     rows = []
     for lesson in lessons:
-        title = notebook_title(nbformat.read(lesson, as_version=4))
+        notebook = nbformat.read(lesson, as_version=4)
+        title = notebook_title(notebook)
+        times = deck_times(notebook)
         links = []
         for kind, label in (("html", "read"), ("slides", "slides"), ("solutions", "solutions")):
             target = page_paths(out, lesson)[kind]
@@ -313,8 +389,11 @@ def write_index(out: Path, lessons: list[Path]) -> Path:
                 href = target.relative_to(out).as_posix()
                 links.append(f'<a href="{html.escape(href)}">{label}</a>')
         rows.append(
-            f"<li><span class=\"title\">{html.escape(title)}</span> "
-            f"<span class=\"links\">{' · '.join(links)}</span></li>"
+            f"<li><span class=\"title\">{title_html(title)}</span> "
+            f"<span class=\"links\">{' · '.join(links)}</span> "
+            f"<span class=\"times\">slides: {times.screens} screens, about "
+            f"{times.presenting_minutes:.0f} min to present · whole notebook: about "
+            f"{times.reading_minutes:.0f} min</span></li>"
         )
     readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     course = readme[0].lstrip("# ").strip() if readme else "Course"
@@ -332,12 +411,19 @@ ol {{ padding-left: 0; list-style: none; }}
 li {{ margin: 0.6rem 0; padding: 0.6rem 0.8rem; border: 1px solid #ddd; border-radius: 6px; }}
 .title {{ font-weight: 600; display: block; }}
 .links a {{ margin-right: 0.3rem; }}
+.times {{ display: block; color: #555; font-size: 0.9rem; }}
+code {{ font-size: 0.95em; }}
 </style>
 </head>
 <body>
 <h1>{html.escape(course)}</h1>
 <p>Every notebook of the course, in order: read it as a page, present it as slides
-(arrow keys; down for the steps of a section), or check your answers in its solutions.
+(arrow keys; down for the steps of a section; S for the speaker view), or check your
+answers in its solutions. The slides are the lecture path; cells marked as reading for
+later are on the pages only. Times are estimates: {slide_metadata.MINUTES_PER_SCREEN:g} min
+per screen and {slide_metadata.MINUTES_PER_FRAGMENT:g} min per click when presenting; prose
+at {slide_metadata.READING_WORDS_PER_MINUTE} words per minute and
+{slide_metadata.MINUTES_PER_CODE_CELL:g} min per code cell when working alone.
 Everything here works offline. To run the code, open the notebooks in JupyterLab.</p>
 <ol id="syllabus">
 {chr(10).join(rows)}
@@ -505,7 +591,8 @@ def build(
             export(lesson, "html", page_paths(out, lesson)["html"])
         if slides:
             export(lesson, "slides", page_paths(out, lesson)["slides"])
-        print(f"built {lesson.relative_to(ROOT)}", flush=True)
+        times = deck_times(nbformat.read(lesson, as_version=4))
+        print(f"built {lesson.relative_to(ROOT)}: {times.summary()}", flush=True)
     if html_pages:
         for solution in solutions:
             export(solution, "html", page_paths(out, solution)["solutions"])

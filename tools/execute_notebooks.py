@@ -5,8 +5,9 @@ This is the only way the stored outputs (nbval's regression baseline) are produc
     python tools/execute_notebooks.py                 # every notebook under notebooks/
     python tools/execute_notebooks.py notebooks/01_softmax.ipynb
 
-A cell that is meant to fail must say so with ``# NBVAL_RAISES_EXCEPTION``; any other
-error stops the run and leaves the notebook file untouched. Before running, every cell gets
+No cell may raise: a lesson shows an intended error with ``helpers.errors.expect_error``,
+so that JupyterLab's "Restart & Run All" never stops. A cell that raises stops the run and
+leaves the notebook file untouched. Before running, every cell gets
 its slide type from the rule in ``tools/slide_metadata.py`` (used by ``make slides``).
 """
 
@@ -22,8 +23,6 @@ from nbclient import NotebookClient
 from slide_metadata import apply_slide_types
 
 ROOT = Path(__file__).resolve().parent.parent
-RAISES_MARK = "# NBVAL_RAISES_EXCEPTION"
-RAISES_TAG = "raises-exception"
 
 
 def all_notebooks() -> list[Path]:
@@ -34,14 +33,13 @@ def all_notebooks() -> list[Path]:
 
 
 class UnexpectedCellError(RuntimeError):
-    """A cell raised without being marked to, or a marked cell did not raise."""
+    """A cell raised an error (no cell of the course may raise)."""
 
 
 def execute(path: Path, timeout: int = 600) -> float:
     """Execute one notebook in place; return the seconds it took.
 
-    Raises :class:`UnexpectedCellError` (and leaves the file untouched) if a cell raised
-    without ``# NBVAL_RAISES_EXCEPTION``, or a cell with that mark did not raise.
+    Raises :class:`UnexpectedCellError` (and leaves the file untouched) if a cell raised.
     """
     notebook = nbformat.read(path, as_version=4)
     apply_slide_types(notebook)
@@ -51,18 +49,12 @@ def execute(path: Path, timeout: int = 600) -> float:
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-        # The comment is the one marker; a tag as well makes nbval warn about overlap.
-        tags = [tag for tag in cell.metadata.get("tags", []) if tag != RAISES_TAG]
-        if tags:
-            cell.metadata["tags"] = tags
-        else:
-            cell.metadata.pop("tags", None)
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        allow_errors=True,  # checked below, cell by cell, against the marker
+        allow_errors=True,  # checked below, to name the cell
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
@@ -72,17 +64,12 @@ def execute(path: Path, timeout: int = 600) -> float:
         if cell.cell_type != "code":
             continue
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        expected = RAISES_MARK in cell.source
-        if errors and not expected:
+        if errors:
             error = errors[0]
             raise UnexpectedCellError(
-                f"{path.name}, cell {index}: {error.ename}: {error.evalue}"
+                f"{path.name}, cell {index}: {error.ename}: {error.evalue} "
+                "(show an intended error with helpers.errors.expect_error)"
             )
-        if expected and not errors:
-            raise UnexpectedCellError(f"{path.name}, cell {index} is marked to raise but did not")
-        for error in errors:
-            # Keep the message a learner needs; the frames name this machine's install paths.
-            error.traceback = error.traceback[-1:]
     nbformat.write(notebook, path)
     return elapsed
 

@@ -1,0 +1,149 @@
+"""Every slide screen of every deck fits a 1280 x 720 projector (``make test-slides``).
+
+Headless Chromium walks every slide and fragment of every deck (``tools/slide_fit.py``)
+and fails on content outside the screen, code cut on the right, a figure not entirely on
+the screen, a visible ``NBVAL`` marker, and a ``##`` heading that is not the first thing on
+its screen; each faulty screen is screenshot into ``test-artifacts/slide-fit/`` and the
+per-deck table goes to ``test-artifacts/slide-fit.txt``. Walking every deck takes about a
+minute, so this test has its own marker, ``slides_fit``, left out of the default run
+(``make test``): run it with ``make test-slides`` or ``pytest -m slides_fit``.
+
+1920 x 1080 has the same 16:9 shape, so reveal.js scales the same layout up; the walk checks
+that on the first deck (``SLIDE_FIT_VIEWPORTS=1280x720,1920x1080`` walks every deck at both).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import build_site  # noqa: E402
+import slide_fit  # noqa: E402
+
+pytestmark = pytest.mark.slides_fit
+
+LESSONS = build_site.all_notebooks()[0]
+ALL_DECKS_AT = [
+    tuple(map(int, size.split("x")))
+    for size in os.environ.get("SLIDE_FIT_VIEWPORTS", "1280x720").split(",")
+]
+WALKS = [(lesson, size) for size in ALL_DECKS_AT for lesson in LESSONS]
+if (1920, 1080) not in ALL_DECKS_AT:
+    WALKS.append((LESSONS[0], (1920, 1080)))
+REPORTS: list[slide_fit.DeckReport] = []
+
+
+def _missing(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (in CI the slide-fit test must run: .ci/run installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    if slide_fit.chromium_path() is None:
+        _missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as playwright:
+        chromium = slide_fit.launch(playwright)
+        yield chromium
+        chromium.close()
+    if REPORTS:  # printed at the end of the run by tests/conftest.py
+        request.config.slide_fit_report = slide_fit.write_report(REPORTS)
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    """Every lesson's slides, built into a temporary folder and served on 127.0.0.1."""
+    out = tmp_path_factory.mktemp("decks")
+    try:
+        build_site.fetch_vendor()
+    except (OSError, RuntimeError) as error:
+        _missing(f"slides not built: the web libraries could not be fetched ({error})")
+    build_site.build(out, LESSONS, html_pages=False)
+    with slide_fit.serve(out) as base:
+        yield base
+
+
+@pytest.mark.parametrize(
+    ("lesson", "viewport"), WALKS, ids=[f"{p.stem}-{w}x{h}" for p, (w, h) in WALKS]
+)
+def test_every_screen_fits(browser, decks, lesson, viewport):
+    url = f"{decks}/slides/{lesson.stem}.slides.html"
+    report = slide_fit.with_times(
+        slide_fit.walk_deck(browser, url, lesson.stem, viewport), lesson
+    )
+    REPORTS.append(report)
+    types = build_site.deck_times(nbformat.read(lesson, as_version=4))
+    assert report.screens == types.screens, "the walk missed screens"
+    assert report.ok, (
+        f"{report.line()}\n" + "\n".join(report.details)
+        + f"\nscreenshots: {[str(p.relative_to(ROOT)) for p in report.screenshots]}"
+    )
+
+
+# ---- the walk finds each fault (a deck built to have them) -----------------------------------
+
+LONG = "\n\n".join(f"Paragraph {i}: " + "words that fill a line " * 6 for i in range(14))
+
+
+PIXEL_PNG = (  # a 1 x 1 picture: the slide CSS draws a figure 440 px high
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def faulty_notebook():
+    figure = new_code_cell(
+        "\n".join(f"step_{i} = {i}" for i in range(12)) + "\nplt.show()",
+        outputs=[new_output("display_data", data={"image/png": PIXEL_PNG, "text/plain": "f"})],
+    )
+    return new_notebook(cells=[
+        new_markdown_cell("# 99 · A deck with every fault"),
+        new_markdown_cell("## 1. Fine\n\nShort text."),
+        # Speaker notes are not on the screen: neither their length nor a marker counts.
+        new_markdown_cell("NBVAL in the notes. " + LONG, metadata={"tags": ["notes"]}),
+        new_markdown_cell("## 2. Too long\n\n" + LONG),  # overflow
+        new_code_cell("x = '" + "y" * 150 + "'  # one long line"),  # cut code (CSS below)
+        new_markdown_cell("Closing words of section 2.\n\n## 3. Misplaced"),  # heading
+        new_markdown_cell("## 4. Marker\n\nThe text NBVAL_IGNORE_OUTPUT in prose."),  # marker
+        new_markdown_cell("## 5. Figure"),
+        figure,  # its own screen: a 440 px figure below 13 lines of code is cut at the bottom
+    ])
+
+
+def test_the_walk_finds_every_fault(browser, tmp_path):
+    path = tmp_path / "notebooks" / "99_faults.ipynb"
+    path.parent.mkdir()
+    nbformat.write(faulty_notebook(), path)
+    site = tmp_path / "site"
+    shutil.copytree(build_site.fetch_vendor(), site / "vendor")
+    deck = site / "slides" / "99_faults.slides.html"
+    build_site.export(path, "slides", deck)
+    # Code that does not wrap, as a slide without the course's CSS would show it.
+    no_wrap = ".reveal pre, .reveal div.highlight > pre { white-space: pre !important; }"
+    deck.write_text(deck.read_text().replace("</body>", f"<style>{no_wrap}</style></body>"))
+    with slide_fit.serve(site) as base:
+        report = slide_fit.walk_deck(
+            browser, f"{base}/slides/99_faults.slides.html", "99_faults", (1280, 720),
+            artifacts=tmp_path / "artifacts",
+        )
+    counts = report.counts()
+    assert report.screens == 7
+    assert counts == {"overflow": 2, "cut_code": 1, "cut_figure": 1, "marker": 1, "heading": 1}, (
+        "\n".join(report.details)
+    )
+    faulty = set().union(*report.faulty.values())
+    assert faulty == {(2, 0), (3, 0), (4, 0), (5, 1)}
+    assert len(report.screenshots) == 4 and all(p.is_file() for p in report.screenshots)

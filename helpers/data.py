@@ -23,8 +23,7 @@ import gzip
 import hashlib
 import os
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -63,22 +62,51 @@ class MnistDownloadError(RuntimeError):
     """The full MNIST could not be downloaded or verified."""
 
 
-@dataclass(frozen=True, repr=False)
 class MnistSplits:
     """Train, validation and test tensors, plus the digits each label stands for.
 
     ``labels`` are positions in ``classes``: with ``classes=(3, 8)`` a 3 has label 0 and
     an 8 has label 1. For ``classes=(0, 1, ..., 9)`` (or any prefix of it) label == digit.
+
+    The test split is kept closed: it is built on first use, and every read is counted
+    in :attr:`test_reads`, so a notebook can assert that it looked at the test digits
+    exactly once, at the end (notebook 05). Read it with :meth:`test_split`, which
+    returns ``(x_test, y_test)`` and counts one read. The attributes ``x_test`` and
+    ``y_test`` still work and count one read each. :attr:`test_size` does not read it.
     """
 
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    classes: tuple[int, ...]
-    source: str
+    def __init__(
+        self,
+        x_train: torch.Tensor,
+        y_train: torch.Tensor,
+        x_val: torch.Tensor,
+        y_val: torch.Tensor,
+        x_test: torch.Tensor | None,
+        y_test: torch.Tensor | None,
+        classes: tuple[int, ...],
+        source: str,
+        *,
+        load_test: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None,
+        test_size: int | None = None,
+    ) -> None:
+        if load_test is None:
+            if not isinstance(x_test, torch.Tensor) or not isinstance(y_test, torch.Tensor):
+                raise TypeError("x_test and y_test must be tensors unless load_test is given")
+            if len(x_test) != len(y_test):
+                raise ValueError(f"x_test has {len(x_test)} rows but y_test {len(y_test)}")
+            test_size = len(y_test)
+        elif x_test is not None or y_test is not None:
+            raise ValueError("give either the test tensors or load_test, not both")
+        elif isinstance(test_size, bool) or not isinstance(test_size, int) or test_size < 0:
+            raise ValueError("load_test needs test_size, the number of test digits")
+        self.x_train, self.y_train = x_train, y_train
+        self.x_val, self.y_val = x_val, y_val
+        self.classes = tuple(classes)
+        self.source = source
+        self._test = None if load_test is None else load_test
+        self._test_tensors = None if load_test is not None else (x_test, y_test)
+        self._test_size = int(test_size)
+        self._test_reads = 0
 
     @property
     def num_classes(self) -> int:
@@ -88,10 +116,38 @@ class MnistSplits:
     def class_names(self) -> list[str]:
         return [str(digit) for digit in self.classes]
 
+    @property
+    def test_size(self) -> int:
+        """The number of test digits (reading it does not count as a read)."""
+        return self._test_size
+
+    @property
+    def test_reads(self) -> int:
+        """How many times the test split was read so far."""
+        return self._test_reads
+
+    def test_split(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x_test, y_test)``, built on the first call; every call counts one read."""
+        if self._test_tensors is None:
+            self._test_tensors = self._test()
+            self._test = None
+        self._test_reads += 1
+        return self._test_tensors
+
+    @property
+    def x_test(self) -> torch.Tensor:
+        """The test images; each access counts one read (prefer :meth:`test_split`)."""
+        return self.test_split()[0]
+
+    @property
+    def y_test(self) -> torch.Tensor:
+        """The test labels; each access counts one read (prefer :meth:`test_split`)."""
+        return self.test_split()[1]
+
     def __repr__(self) -> str:
         return (
             f"MnistSplits(source={self.source!r}, classes={self.classes}, "
-            f"train={len(self.y_train)}, val={len(self.y_val)}, test={len(self.y_test)}, "
+            f"train={len(self.y_train)}, val={len(self.y_val)}, test={self.test_size}, "
             f"features={self.x_train.shape[1]})"
         )
 
@@ -358,9 +414,12 @@ def load_mnist(
             (train_images, train_labels, keep[val]),
             (test_images, test_labels, test),
         ]
-    tensors = [
-        tensor
-        for images, labels, index in pools
-        for tensor in _to_tensors(images, labels, index, lookup)
-    ]
-    return MnistSplits(*tensors, classes=digits, source=source)
+    (x_train, y_train), (x_val, y_val) = (
+        _to_tensors(images, labels, index, lookup) for images, labels, index in pools[:2]
+    )
+    test_images, test_labels, test_index = pools[2]
+    return MnistSplits(
+        x_train, y_train, x_val, y_val, None, None, classes=digits, source=source,
+        load_test=functools.partial(_to_tensors, test_images, test_labels, test_index, lookup),
+        test_size=len(test_index),
+    )

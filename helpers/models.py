@@ -8,6 +8,10 @@ ones behave identically (same repr, parameter shapes and outputs for the same se
   logits (no softmax): train it with ``nn.CrossEntropyLoss``.
 * :class:`NeuralNetBinaryClassification`: Linear -> ReLU -> Linear(…, 1) -> sigmoid,
   ending in a probability: train it with ``nn.BCELoss``.
+
+The layers keep the tutorial's attribute names ``l1``, ``relu``, ``l2``, so the printed
+models match the tutorial's. The tutorial's video calls the two classes ``NeuralNet2``
+(multi-class) and ``NeuralNet1`` (binary).
 """
 
 from __future__ import annotations
@@ -23,14 +27,14 @@ class NeuralNetMultiClassClassification(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_classes: int):
         super().__init__()
-        self.linear1 = nn.Linear(input_size, hidden_size)
+        self.l1 = nn.Linear(input_size, hidden_size)
         self.relu = nn.ReLU()
-        self.linear2 = nn.Linear(hidden_size, num_classes)
+        self.l2 = nn.Linear(hidden_size, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.linear1(x)
+        out = self.l1(x)
         out = self.relu(out)
-        out = self.linear2(out)
+        out = self.l2(out)
         # no softmax at the end: nn.CrossEntropyLoss applies log-softmax itself
         return out
 
@@ -40,13 +44,13 @@ class NeuralNetBinaryClassification(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        self.linear1 = nn.Linear(input_size, hidden_size)
+        self.l1 = nn.Linear(input_size, hidden_size)
         self.relu = nn.ReLU()
-        self.linear2 = nn.Linear(hidden_size, 1)
+        self.l2 = nn.Linear(hidden_size, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.linear1(x)
+        out = self.l1(x)
         out = self.relu(out)
-        out = self.linear2(out)
+        out = self.l2(out)
         # sigmoid at the end: a probability in (0, 1), for nn.BCELoss
         return torch.sigmoid(out)

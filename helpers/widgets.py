@@ -181,6 +181,8 @@ class ThresholdExplorer(_Explorer):
     """
 
     TEXT = "Threshold explorer: move the slider (needs a running kernel; static plot above)."
+    FIGSIZE = (5.5, 2.9)  # inches: 440 x 232 pixels at DPI
+    DPI = 80
 
     def __init__(
         self,
@@ -190,16 +192,19 @@ class ThresholdExplorer(_Explorer):
         *,
         threshold: float = 0.5,
     ) -> None:
-        self.figure = Figure(figsize=(6.0, 3.2), dpi=80)
+        # Small enough that slider and plot fit a 1280 x 720 screen together.
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI)
         self.axes = self.figure.subplots()
         # Validates everything once, before any widget exists.
         plot_decision_threshold(probs, targets, threshold, class_names, ax=self.axes)
         self.probs = as_float_array(probs, "probs", ndim=1)
         self.targets = np.asarray(targets)
         self.class_names = list(class_names)
+        # As wide as the plot, so a small move of the mouse is a small step.
         self.slider = widgets.FloatSlider(
             value=float(threshold), min=0.0, max=1.0, step=0.01,
             description="threshold", readout_format=".2f",
+            layout=widgets.Layout(width=f"{int(self.FIGSIZE[0] * self.DPI)}px"),
         )
         self.image = widgets.Image(format="png", value=_png(self.figure))
         self.widget = widgets.VBox([self.slider, self.image])

@@ -130,6 +130,54 @@ def test_bad_arguments_are_rejected(kwargs, error, message):
         load_mnist(**kwargs)
 
 
+# ---- the closed test split -------------------------------------------------------------
+
+
+def test_the_test_split_is_built_on_first_read_and_every_read_counts():
+    splits = load_mnist((0, 1), seed=5)
+    assert splits.test_reads == 0 and splits.test_size == 200
+    assert "test=200" in repr(splits) and splits.test_reads == 0  # the size is no read
+    assert splits._test_tensors is None  # nothing built yet
+    x_test, y_test = splits.test_split()
+    assert splits.test_reads == 1
+    assert x_test.shape == (200, 784) and y_test.bincount().tolist() == [100, 100]
+    again_x, again_y = splits.test_split()
+    assert again_x is x_test and again_y is y_test and splits.test_reads == 2
+    assert splits.x_test is x_test and splits.y_test is y_test  # one read each
+    assert splits.test_reads == 4
+
+
+def test_the_lazy_test_split_holds_the_same_digits_for_the_same_seed():
+    first, second = load_mnist((0, 1, 2), seed=2), load_mnist((0, 1, 2), seed=2)
+    x_first, y_first = first.test_split()
+    assert torch.equal(x_first, second.x_test) and torch.equal(y_first, second.y_test)
+    train_and_val = _rows(first.x_train) | _rows(first.x_val)
+    assert not _rows(x_first) & train_and_val
+
+
+def test_splits_built_from_tensors_count_reads_too():
+    x, y = torch.zeros(4, 784), torch.tensor([0, 1, 0, 1])
+    splits = data.MnistSplits(x, y, x, y, x[:2], y[:2], (0, 1), "bundled")
+    assert splits.test_size == 2 and splits.test_reads == 0
+    assert splits.test_split()[1].tolist() == [0, 1] and splits.test_reads == 1
+
+
+@pytest.mark.parametrize(
+    ("test", "kwargs", "error", "message"),
+    [
+        ((None, None), {}, TypeError, "must be tensors unless load_test"),
+        ((torch.zeros(3, 784), torch.zeros(2)), {}, ValueError, "x_test has 3 rows"),
+        ((torch.zeros(2, 784), torch.zeros(2)), {"load_test": tuple, "test_size": 2},
+         ValueError, "not both"),
+        ((None, None), {"load_test": tuple}, ValueError, "needs test_size"),
+    ],
+)
+def test_inconsistent_test_splits_are_rejected(test, kwargs, error, message):
+    x, y = torch.zeros(4, 784), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(error, match=message):
+        data.MnistSplits(x, y, x, y, *test, (0, 1), "bundled", **kwargs)
+
+
 # ---- IDX files ----------------------------------------------------------------------------
 
 

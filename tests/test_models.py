@@ -41,16 +41,16 @@ def test_notebook_and_helpers_define_the_same_network(name, kwargs):
 def test_reprs_are_the_tutorials():
     assert repr(models.NeuralNetMultiClassClassification(784, 5, 3)) == (
         "NeuralNetMultiClassClassification(\n"
-        "  (linear1): Linear(in_features=784, out_features=5, bias=True)\n"
+        "  (l1): Linear(in_features=784, out_features=5, bias=True)\n"
         "  (relu): ReLU()\n"
-        "  (linear2): Linear(in_features=5, out_features=3, bias=True)\n"
+        "  (l2): Linear(in_features=5, out_features=3, bias=True)\n"
         ")"
     )
     assert repr(models.NeuralNetBinaryClassification(784, 5)) == (
         "NeuralNetBinaryClassification(\n"
-        "  (linear1): Linear(in_features=784, out_features=5, bias=True)\n"
+        "  (l1): Linear(in_features=784, out_features=5, bias=True)\n"
         "  (relu): ReLU()\n"
-        "  (linear2): Linear(in_features=5, out_features=1, bias=True)\n"
+        "  (l2): Linear(in_features=5, out_features=1, bias=True)\n"
         ")"
     )
 
@@ -60,7 +60,7 @@ def test_multiclass_returns_logits_not_probabilities():
                   {"input_size": 4, "hidden_size": 3, "num_classes": 3})
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0)) * 10
     logits = model(x)
-    expected = model.linear2(torch.relu(model.linear1(x)))
+    expected = model.l2(torch.relu(model.l1(x)))
     assert torch.equal(logits, expected)
     assert not torch.allclose(logits.sum(dim=1), torch.ones(5))
 
@@ -70,7 +70,7 @@ def test_binary_returns_a_probability_per_row():
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
     p = model(x)
     assert p.shape == (5, 1)
-    assert torch.equal(p, torch.sigmoid(model.linear2(torch.relu(model.linear1(x)))))
+    assert torch.equal(p, torch.sigmoid(model.l2(torch.relu(model.l1(x)))))
     assert ((p > 0) & (p < 1)).all()
 
 

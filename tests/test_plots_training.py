@@ -169,10 +169,21 @@ def test_decision_threshold_histograms_line_and_title():
     assert heights_by_class[0][0] == 2  # 0.01 and 0.02 share the first bin
     line = ax.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), [0.5, 0.5])
-    assert ax.get_title() == "accuracy 71.4 %: 1 1s called 7, 1 7s called 1"
+    assert ax.get_title() == (
+        "threshold 0.50: accuracy 71.4 %\ntrue 1 called 7: 1, true 7 called 1: 1"
+    )
     assert ax.get_xlabel() == "predicted P(7)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["true 1 (3)", "true 7 (4)", "threshold 0.50"]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0])
+def test_decision_threshold_line_stays_visible_at_the_ends(threshold):
+    ax = plot_decision_threshold([0.1, 0.9], [0, 1], threshold, ["1", "7"])
+    low, high = ax.get_xlim()
+    assert low < 0.0 and high > 1.0  # the line is not drawn on the frame
+    assert ax.get_lines()[0].get_xdata()[0] == threshold
+    assert ax.get_title().startswith(f"threshold {threshold:.2f}: accuracy 50.0 %")
 
 
 @pytest.mark.parametrize(

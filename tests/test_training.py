@@ -7,7 +7,15 @@ import torch
 from torch import nn
 
 from helpers.models import NeuralNetBinaryClassification, NeuralNetMultiClassClassification
-from helpers.training import History, evaluate, fit, predict, prepare_targets, train_epoch
+from helpers.training import (
+    History,
+    accuracy_interval,
+    evaluate,
+    fit,
+    predict,
+    prepare_targets,
+    train_epoch,
+)
 
 
 def tiny_data(n=40, num_features=4, num_classes=3, seed=0):
@@ -167,3 +175,46 @@ def test_other_helpers_reject_unsupported_losses():
         evaluate(multiclass(), nn.MSELoss(), x, y)
     with pytest.raises(TypeError, match="loss_fn must be one of"):
         prepare_targets("cross-entropy", y)
+
+
+# ---- accuracy_interval ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("correct", "total", "confidence"),
+                         [(297, 300, 0.99), (5, 10, 0.95), (930, 1000, 0.99), (1, 7, 0.9)])
+def test_accuracy_interval_is_the_wilson_interval(correct, total, confidence):
+    from scipy.stats import binomtest
+
+    expected = binomtest(correct, total).proportion_ci(confidence, method="wilson")
+    low, high = accuracy_interval(correct, total, confidence)
+    assert math.isclose(low, expected.low, rel_tol=1e-9)
+    assert math.isclose(high, expected.high, rel_tol=1e-9)
+    assert low < correct / total < high
+
+
+def test_accuracy_interval_on_300_digits_and_at_the_edges():
+    low, high = accuracy_interval(297, 300)
+    assert (round(100 * low, 1), round(100 * high, 1)) == (96.1, 99.7)
+    assert accuracy_interval(300, 300)[1] == 1.0 and accuracy_interval(0, 300)[0] == 0.0
+    assert accuracy_interval(300, 300)[0] < 0.99  # all right is no proof of 100 %
+    narrow, wide = accuracy_interval(990, 1000), accuracy_interval(99, 100)
+    assert narrow[1] - narrow[0] < (wide[1] - wide[0]) / 2  # 10x the data: ~1/3 the width
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((0.99, 300), TypeError, "correct must be an integer count"),
+        ((3, 3.0), TypeError, "total must be an integer count"),
+        ((True, 3), TypeError, "correct must be an integer"),
+        ((0, 0), ValueError, "total must be at least 1"),
+        ((4, 3), ValueError, r"correct must lie in \[0, total=3\]"),
+        ((-1, 3), ValueError, "correct must lie"),
+        ((1, 3, 1.0), ValueError, "strictly between 0 and 1"),
+        ((1, 3, 0), ValueError, "strictly between 0 and 1"),
+        ((1, 3, "99 %"), TypeError, "confidence must be a number"),
+    ],
+)
+def test_accuracy_interval_rejects_bad_input(args, error, message):
+    with pytest.raises(error, match=message):
+        accuracy_interval(*args)

@@ -93,14 +93,28 @@ TARGETS = np.array([0, 0, 0, 1, 1, 1])
 
 def test_threshold_slider_redraws_the_counts():
     explorer = ThresholdExplorer(PROBS, TARGETS, ["1", "7"])
-    assert explorer.axes.get_title() == "accuracy 66.7 %: 1 1s called 7, 1 7s called 1"
+    assert explorer.axes.get_title() == (
+        "threshold 0.50: accuracy 66.7 %\ntrue 1 called 7: 1, true 7 called 1: 1"
+    )
     first_image = explorer.image.value
     explorer.slider.value = 0.1
-    assert explorer.axes.get_title() == "accuracy 66.7 %: 2 1s called 7, 0 7s called 1"
+    assert explorer.axes.get_title().endswith("true 1 called 7: 2, true 7 called 1: 0")
     assert explorer.image.value != first_image
     assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
     explorer.slider.value = 1.0
-    assert explorer.axes.get_title() == "accuracy 50.0 %: 0 1s called 7, 3 7s called 1"
+    assert explorer.axes.get_title() == (
+        "threshold 1.00: accuracy 50.0 %\ntrue 1 called 7: 0, true 7 called 1: 3"
+    )
+
+
+def test_threshold_explorer_fits_a_720p_screen():
+    explorer = ThresholdExplorer(PROBS, TARGETS, ["1", "7"], threshold=0.0)
+    width, height = (int(v) for v in explorer.figure.get_size_inches() * explorer.figure.dpi)
+    assert width <= 480 and height + 40 <= 300  # slider and plot in a 300-pixel band
+    assert explorer.slider.layout.width == f"{width}px"  # the slider spans the plot
+    png = bytes(explorer.image.value)
+    assert int.from_bytes(png[16:20], "big") == width  # PNG header: the stored width
+    assert explorer.axes.get_xlim()[0] < 0.0  # the threshold line at 0 is visible
 
 
 def test_threshold_explorer_shows_one_fixed_line_of_text():

@@ -13,9 +13,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from helpers.plots import plot_cost_vs_classes
 from helpers.validation import as_float_array
 
-__all__ = ["plot_soft_capping"]
+__all__ = ["plot_soft_capping", "plot_cost_vs_vocabulary"]
 
 
 def plot_soft_capping(
@@ -63,4 +64,48 @@ def plot_soft_capping(
     ax.set_ylabel("logit after soft-capping")
     ax.set_title("soft-capping: c · tanh(z / c)")
     ax.legend(fontsize=8)
+    return figure
+
+
+def plot_cost_vs_vocabulary(
+    vocab_sizes: object,
+    times_ms: dict[str, object],
+    extra_mib: dict[str, object],
+    *,
+    num_tokens: int,
+) -> Figure:
+    """Time and extra peak memory of each loss against the vocabulary size, side by side.
+
+    Two panels drawn with :func:`helpers.plots.plot_cost_vs_classes` (log-log axes, one
+    line per method): forward + backward time in milliseconds, and the peak memory beyond
+    the gradients in MiB. ``times_ms`` and ``extra_mib`` map the same method names to one
+    value per vocabulary size.
+
+    Raises
+    ------
+    TypeError
+        If ``num_tokens`` is not an int, or the costs are not dicts.
+    ValueError
+        If ``num_tokens`` is not positive, the two dicts name different methods, or a
+        series is invalid (see :func:`helpers.plots.plot_cost_vs_classes`).
+    """
+    if isinstance(num_tokens, bool) or not isinstance(num_tokens, int):
+        raise TypeError(f"num_tokens must be an int, got {type(num_tokens).__name__}")
+    if num_tokens < 1:
+        raise ValueError(f"num_tokens must be positive, got {num_tokens}")
+    for name, costs in (("times_ms", times_ms), ("extra_mib", extra_mib)):
+        if not isinstance(costs, dict):
+            raise TypeError(f"{name} must be a dict of method -> values, "
+                            f"got {type(costs).__name__}")
+    if list(times_ms) != list(extra_mib):
+        raise ValueError(f"times_ms and extra_mib must name the same methods, got "
+                         f"{list(times_ms)} and {list(extra_mib)}")
+    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10.0, 3.6))
+    plot_cost_vs_classes(vocab_sizes, times_ms, ylabel="forward + backward (ms)",
+                         title=f"time, N = {num_tokens} tokens", ax=time_ax)
+    plot_cost_vs_classes(vocab_sizes, extra_mib, ylabel="extra peak memory (MiB)",
+                         title="memory beyond the gradients", ax=memory_ax)
+    for ax in (time_ax, memory_ax):
+        ax.set_xlabel("vocabulary size V (log scale)")
+    figure.tight_layout()
     return figure

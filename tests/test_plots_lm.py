@@ -6,7 +6,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from helpers.plots_lm import plot_soft_capping
+from helpers.plots_lm import plot_cost_vs_vocabulary, plot_soft_capping
 
 
 def test_soft_capping_draws_the_identity_and_one_capped_curve_per_cap():
@@ -48,3 +48,32 @@ def test_soft_capping_draws_on_given_axes_and_accepts_a_tensor():
 def test_soft_capping_rejects_bad_input(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_soft_capping(*args, **kwargs)
+
+
+def test_cost_vs_vocabulary_draws_time_and_memory_per_method():
+    figure = plot_cost_vs_vocabulary(
+        [1024, 4096], {"unfused": [1.0, 4.0], "fused": [2.0, 5.0]},
+        {"unfused": [0.5, 2.0], "fused": [0.4, 0.4]}, num_tokens=64)
+    time_ax, memory_ax = figure.axes
+    assert time_ax.get_title() == "time, N = 64 tokens"
+    assert memory_ax.get_ylabel() == "extra peak memory (MiB)"
+    assert time_ax.get_xlabel() == memory_ax.get_xlabel() == "vocabulary size V (log scale)"
+    lines = {line.get_label(): line.get_ydata().tolist() for line in memory_ax.get_lines()}
+    assert lines == {"unfused": [0.5, 2.0], "fused": [0.4, 0.4]}
+    assert time_ax.get_yscale() == "log"
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("times", "memory", "kwargs", "error", "message"),
+    [
+        ({"a": [1, 2]}, {"b": [1, 2]}, {"num_tokens": 4}, ValueError, "same methods"),
+        ([1, 2], {"a": [1, 2]}, {"num_tokens": 4}, TypeError, "times_ms must be a dict"),
+        ({"a": [1, 2]}, {"a": [1, 2]}, {"num_tokens": 0}, ValueError, "num_tokens"),
+        ({"a": [1, 2]}, {"a": [1, 2]}, {"num_tokens": 4.0}, TypeError, "num_tokens"),
+        ({"a": [1, 0]}, {"a": [1, 2]}, {"num_tokens": 4}, ValueError, "must be > 0"),
+    ],
+)
+def test_cost_vs_vocabulary_rejects_bad_input(times, memory, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_cost_vs_vocabulary([10, 20], times, memory, **kwargs)

@@ -12,6 +12,7 @@ case; a match names the mistake.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,12 +163,9 @@ def _without_last_partial_block(logits: torch.Tensor, block_size: int) -> torch.
     return torch.logsumexp(logits[:, :stop], dim=1) if 0 < stop < logits.shape[1] else None
 
 
-def check_blockwise_logsumexp(candidate: Callable) -> Report:
-    """Exercise 1: ``candidate(hidden, weight, bias, block_size)`` = logsumexp of the logits.
-
-    The logits are ``hidden @ weight.T + bias``, ``(N, V)``; the answer is ``(N,)``. The
-    function may not build a tensor as large as the ``N x V`` logits when ``block_size < V``.
-    """
+@functools.cache
+def _cases_blockwise_logsumexp() -> tuple[list[Case], dict, dict]:
+    """The cases of :func:`check_blockwise_logsumexp`, built once (the learner gets copies)."""
     generator = torch.Generator().manual_seed(81)
     inputs = []
     for rows, dim, classes, block_size in [(6, 3, 23, 4), (5, 2, 40, 7), (4, 3, 9, 1),
@@ -208,6 +206,16 @@ def check_blockwise_logsumexp(candidate: Callable) -> Report:
                 forbidden=f"that is the whole {rows} x {classes} logit matrix; compute the "
                 f"logits {block_size} classes at a time (weight[start:stop])",
             )
+    return cases, rules, mistakes_of
+
+
+def check_blockwise_logsumexp(candidate: Callable) -> Report:
+    """Exercise 1: ``candidate(hidden, weight, bias, block_size)`` = logsumexp of the logits.
+
+    The logits are ``hidden @ weight.T + bias``, ``(N, V)``; the answer is ``(N,)``. The
+    function may not build a tensor as large as the ``N x V`` logits when ``block_size < V``.
+    """
+    cases, rules, mistakes_of = _cases_blockwise_logsumexp()
     exercise = _Exercise(candidate, rtol=1e-10, atol=1e-12, rules=rules,
                          mistakes=mistakes_of,
                          non_finite="your answer holds inf or nan where the answer is "
@@ -229,13 +237,9 @@ def _chunk_losses(logits, targets, token_block, ignore_index):
                (chunk_targets != ignore_index).sum())
 
 
-def check_token_chunked_mean_loss(candidate: Callable) -> Report:
-    """Exercise 2: ``candidate(hidden, weight, bias, targets, token_block, ignore_index)``.
-
-    The mean cross-entropy over the kept targets (those not equal to ``ignore_index``), with
-    logits computed for ``token_block`` tokens at a time: no tensor may be larger than one
-    chunk's ``token_block x V`` logits.
-    """
+@functools.cache
+def _cases_token_chunked_mean_loss() -> tuple[list[Case], dict, dict]:
+    """The cases of :func:`check_token_chunked_mean_loss`, built once (the learner gets copies)."""
     generator = torch.Generator().manual_seed(82)
     ignore = -100
     specs = [
@@ -285,6 +289,17 @@ def check_token_chunked_mean_loss(candidate: Callable) -> Report:
                 forbidden=f"more than one chunk's {token_block} x {weight.shape[0]} logits; "
                 f"compute the logits of hidden[start:start + {token_block}] only",
             )
+    return cases, rules, mistakes_of
+
+
+def check_token_chunked_mean_loss(candidate: Callable) -> Report:
+    """Exercise 2: ``candidate(hidden, weight, bias, targets, token_block, ignore_index)``.
+
+    The mean cross-entropy over the kept targets (those not equal to ``ignore_index``), with
+    logits computed for ``token_block`` tokens at a time: no tensor may be larger than one
+    chunk's ``token_block x V`` logits.
+    """
+    cases, rules, mistakes_of = _cases_token_chunked_mean_loss()
     exercise = _Exercise(candidate, rtol=1e-10, atol=1e-12, rules=rules,
                          mistakes=mistakes_of)
     return _run("Exercise 2 (mean loss over kept targets, a chunk of tokens at a time)",
@@ -311,12 +326,9 @@ def _grad_of(loss_fn, raw):
     return leaf.grad
 
 
-def check_capped_z_loss_grad(candidate: Callable) -> Report:
-    """Exercise 3: ``candidate(raw_logits, targets, softcap, z_weight)`` = d loss / d raw.
-
-    ``loss = mean_n [CE(z_n, y_n) + z_weight * lse(z_n)^2]`` with ``z = softcap *
-    tanh(raw / softcap)`` (``softcap=None``: ``z = raw``). Written out, without autograd.
-    """
+@functools.cache
+def _cases_capped_z_loss_grad() -> tuple[list[Case], dict, dict]:
+    """The cases of :func:`check_capped_z_loss_grad`, built once (the learner gets copies)."""
     generator = torch.Generator().manual_seed(83)
     specs = [
         ("z-loss only (softcap None), z_weight 0.1", 4, 7, 3.0, None, 0.1),
@@ -356,6 +368,16 @@ def check_capped_z_loss_grad(candidate: Callable) -> Report:
         cases.append(Case(description, (raw, targets, softcap, z_weight), expected))
         mistakes_of[description] = mistakes
         rules[description] = _Rules(no_autograd=True)
+    return cases, rules, mistakes_of
+
+
+def check_capped_z_loss_grad(candidate: Callable) -> Report:
+    """Exercise 3: ``candidate(raw_logits, targets, softcap, z_weight)`` = d loss / d raw.
+
+    ``loss = mean_n [CE(z_n, y_n) + z_weight * lse(z_n)^2]`` with ``z = softcap *
+    tanh(raw / softcap)`` (``softcap=None``: ``z = raw``). Written out, without autograd.
+    """
+    cases, rules, mistakes_of = _cases_capped_z_loss_grad()
     exercise = _Exercise(candidate, rtol=1e-9, atol=1e-12, rules=rules,
                          mistakes=mistakes_of)
     return _run("Exercise 3 (gradient of the capped cross-entropy with z-loss)",

@@ -4,7 +4,7 @@ Each function here was first taught in a notebook; its docstring names that note
 Modules:
 
 * ``numerics``         the stable NumPy softmax (notebook 01) and log-softmax (notebook 02)
-* ``plots``            figures used by the notebooks (they return the figure or axes)
+* ``plots``            figures used by the notebooks, one module per topic (they return the figure)
 * ``models``           the tutorial's two networks (notebook 04)
 * ``data``             MNIST: the bundled 5,000 digits or the verified full download (notebook 05)
 * ``training``         the training loop written out in notebook 05

@@ -1,0 +1,464 @@
+"""A catalogue of plausible wrong answers for every exercise, each one rejected with a
+message that points at the mistake.
+
+``CATALOGUE[(notebook, exercise)]`` lists ``(mistake, function, words)``: the check of that
+exercise must fail ``function`` and its verdict, hint line excluded, must contain
+``words``. (That every solution passes is tested in ``test_exercises.py``.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from test_exercises import EXERCISES
+
+# ---- notebook 01 ----------------------------------------------------------------------
+
+
+def _exps_over_sum(shifted, axis=-1):
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def temperature_loop_free_but_naive(z, t):
+    return _exps_over_sum(z / t)
+
+
+def temperature_minus_min(z, t):
+    return _exps_over_sum(z / t - (z / t).min())
+
+
+def temperature_minus_mean(z, t):
+    return _exps_over_sum(z / t - (z / t).mean())
+
+
+def temperature_minus_first(z, t):
+    return _exps_over_sum(z / t - (z / t)[0])
+
+
+def temperature_times_t(z, t):
+    return _exps_over_sum(z * t - (z * t).max())
+
+
+def temperature_after_exp(z, t):
+    exps = np.exp(z - z.max()) / t
+    return exps / exps.sum()
+
+
+def temperature_divide_by_max(z, t):
+    exps = np.exp(z / t - (z / t).max())
+    return exps / exps.max()
+
+
+def temperature_sigmoid(z, t):
+    return 1 / (1 + np.exp(-z / t))
+
+
+def temperature_log_softmax(z, t):
+    shifted = z / t - (z / t).max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+def batch_axis_0(z):
+    return _exps_over_sum(z - z.max(axis=0, keepdims=True), axis=0)
+
+
+def batch_no_keepdims(z):
+    exps = np.exp(z - z.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1)
+
+
+def batch_global_sum(z):
+    exps = np.exp(z - z.max(axis=1, keepdims=True))
+    return exps / exps.sum()
+
+
+def batch_naive(z):
+    return _exps_over_sum(z, axis=1)
+
+
+def batch_global_max(z):
+    return _exps_over_sum(z - z.max(), axis=1)
+
+
+def batch_max_over_columns(z):
+    return _exps_over_sum(z - z.max(axis=0), axis=1)
+
+
+def batch_loop(z):
+    rows = []
+    for row in z:
+        exps = np.exp(row - row.max())
+        rows.append(exps / exps.sum())
+    return np.array(rows)
+
+
+def batch_comprehension(z):
+    return np.array([np.exp(r - r.max()) / np.exp(r - r.max()).sum() for r in z])
+
+
+def batch_apply_along_axis(z):
+    return np.apply_along_axis(lambda r: np.exp(r - r.max()) / np.exp(r - r.max()).sum(), 1, z)
+
+
+def batch_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def masked_naive(z, m):
+    return _exps_over_sum(np.where(m, z, -np.inf) - np.where(m, z, -np.inf).max(-1, keepdims=True))
+
+
+def masked_after_softmax(z, m):
+    return _exps_over_sum(z - z.max(-1, keepdims=True)) * m
+
+
+def masked_after_softmax_renormalised(z, m):
+    probs = _exps_over_sum(z - z.max(-1, keepdims=True)) * m
+    return probs / probs.sum(-1, keepdims=True)
+
+
+def masked_with_zero_logits(z, m):
+    masked = np.where(m, z, 0.0)
+    return _exps_over_sum(masked - masked.max(-1, keepdims=True))
+
+
+def masked_inverted(z, m):
+    masked = np.where(m, -np.inf, z)
+    top = masked.max(-1, keepdims=True)
+    exps = np.exp(masked - np.where(np.isfinite(top), top, 0.0))
+    sums = exps.sum(-1, keepdims=True)
+    return np.divide(exps, sums, out=np.zeros_like(exps), where=sums > 0)
+
+
+def masked_minus_1e9(z, m):
+    masked = np.where(m, z, -1e9)
+    return _exps_over_sum(masked - masked.max(-1, keepdims=True))
+
+
+def masked_global_max(z, m):
+    masked = np.where(m, z, -np.inf)
+    exps = np.exp(masked - masked[np.isfinite(masked)].max())
+    sums = exps.sum(-1, keepdims=True)
+    return np.divide(exps, sums, out=np.zeros_like(exps), where=sums > 0)
+
+
+NB01 = {
+    ("01", "softmax_with_temperature"): [
+        ("no max subtracted", temperature_loop_free_but_naive, "exp(1000) overflows"),
+        ("subtracts the min", temperature_minus_min, "anything but the max"),
+        ("subtracts the mean", temperature_minus_mean, "anything but the max"),
+        ("subtracts the first logit", temperature_minus_first, "anything but the max"),
+        ("multiplies by T", temperature_times_t, "you multiplied by the temperature"),
+        ("T applied after the exp (cancels out)", temperature_after_exp, "no effect"),
+        ("divides by the max, not the sum", temperature_divide_by_max, "must sum to 1"),
+        ("sigmoid for softmax", temperature_sigmoid, "sigmoid of each logit"),
+        ("returns log-probabilities", temperature_log_softmax, "log-probabilities"),
+    ],
+    ("01", "batch_softmax"): [
+        ("axis 0", batch_axis_0, "each ROW is one sample"),
+        ("no keepdims", batch_no_keepdims, "broadcast"),
+        ("one sum for the whole array", batch_global_sum, "each row must sum to 1"),
+        ("no max subtracted", batch_naive, "exp overflows above 709.78"),
+        ("one global max", batch_global_max, "one max per row"),
+        ("max over columns", batch_max_over_columns, "one max per row"),
+        ("a for loop over the rows", batch_loop, "no Python loop"),
+        ("a list comprehension", batch_comprehension, "comprehension"),
+        ("np.apply_along_axis", batch_apply_along_axis, "loop in disguise"),
+        ("sigmoid for softmax", batch_sigmoid, "sigmoid of each logit"),
+    ],
+    ("01", "logits_from_probs"): [
+        ("returns probs", lambda p: p, "softmax(your logits) does not give back probs"),
+        ("log base 2", np.log2, "log base 2"),
+        ("log base 10", np.log10, "log base 10"),
+        ("wrong sign", lambda p: -np.log(p), "wrong sign"),
+        ("exp instead of log", np.exp, "does not give back probs"),
+        ("drops a class", lambda p: np.log(p[:-1]), "shape"),
+        ("the binary logit log(p / (1 - p))", lambda p: np.log(p / (1 - p)),
+         "does not give back probs"),
+    ],
+    ("01", "masked_softmax"): [
+        ("no care for fully masked rows", masked_naive, "every class masked"),
+        ("mask after the softmax", masked_after_softmax, "AFTER the softmax"),
+        ("mask after the softmax, renormalised", masked_after_softmax_renormalised,
+         "mask BEFORE the softmax"),
+        ("masked logits set to 0", masked_with_zero_logits, "a masked logit of 0"),
+        ("True read as masked", masked_inverted, "True means allowed"),
+        ("-1e9 instead of -inf", masked_minus_1e9, "must be all zeros, not uniform"),
+        ("one global max", masked_global_max, "one max per row"),
+    ],
+}
+
+
+# ---- notebook 02 ----------------------------------------------------------------------
+
+
+def _log_softmax(z, axis=1):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _softmax(z, axis=1):
+    return _exps_over_sum(z - z.max(axis=axis, keepdims=True), axis=axis)
+
+
+def _picked(log_probs, targets):
+    return log_probs[np.arange(len(targets)), targets]
+
+
+def perplexity_softmax_then_log(z, t):
+    return np.exp(-np.log(_picked(_softmax(z), t)).mean())
+
+
+def perplexity_clipped(z, t):
+    return np.exp(-np.log(np.clip(_picked(_softmax(z), t), 1e-300, 1.0)).mean())
+
+
+def perplexity_naive(z, t):
+    return np.exp(-_picked(np.log(_exps_over_sum(z, axis=1)), t).mean())
+
+
+def gradient_by_autograd(z, y):
+    logits = torch.tensor(z, requires_grad=True)
+    F.cross_entropy(logits, torch.tensor(y)).backward()
+    return logits.grad.numpy()
+
+
+def gradient_by_autograd_grad(z, y):
+    logits = torch.tensor(z).requires_grad_()
+    (grad,) = torch.autograd.grad(F.cross_entropy(logits, torch.tensor(y)), logits)
+    return grad.numpy()
+
+
+def _lse(z, axis):
+    top = np.max(z, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.squeeze(top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True)), axis=axis)
+
+
+def _lse_no_inf_care(z, axis):
+    top = np.max(z, axis=axis, keepdims=True)
+    return np.squeeze(top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True)), axis=axis)
+
+
+NB02 = {
+    ("02", "perplexity"): [
+        ("softmax, then log", perplexity_softmax_then_log, "softmax underflows to 0"),
+        ("probabilities clipped at 1e-300", perplexity_clipped, "softmax underflows to 0"),
+        ("no max subtracted", perplexity_naive, "exp overflows"),
+        ("returns the mean loss", lambda z, t: -_picked(_log_softmax(z), t).mean(),
+         "perplexity is its exp"),
+        ("sum instead of mean", lambda z, t: np.exp(-_picked(_log_softmax(z), t).sum()),
+         "you summed the losses"),
+        ("mean of per-sample perplexities",
+         lambda z, t: np.exp(-_picked(_log_softmax(z), t)).mean(), "mean of the exps"),
+        ("log base 2, then exp",
+         lambda z, t: np.exp(-_picked(_log_softmax(z), t).mean() / np.log(2)), "log base 2"),
+        ("log_softmax over axis 0", lambda z, t: np.exp(-_picked(_log_softmax(z, 0), t).mean()),
+         "axis=0"),
+        ("log_probs[:, targets]", lambda z, t: np.exp(-_log_softmax(z)[:, t].mean()),
+         "N x N block"),
+        ("off-by-one target", lambda z, t: np.exp(-_picked(_log_softmax(z), t - 1).mean()),
+         "neighbouring class"),
+    ],
+    ("02", "kl_divergence"): [
+        ("KL(q || p)", lambda p, q: np.sum(q * np.log(q / p)), "KL(q || p)"),
+        ("no 0 log 0 convention", lambda p, q: np.sum(p * np.log(p / q)), "0 log 0"),
+        ("log(q / p)", lambda p, q: np.sum(p[p > 0] * np.log(q[p > 0] / p[p > 0])),
+         "wrong sign"),
+        ("log base 2", lambda p, q: np.sum(p[p > 0] * np.log2(p[p > 0] / q[p > 0])),
+         "log base 2"),
+        ("cross-entropy instead", lambda p, q: -np.sum(p * np.log(q)), "cross-entropy H(p, q)"),
+        ("mean over classes", lambda p, q: np.sum(p[p > 0] * np.log(p[p > 0] / q[p > 0]))
+         / len(p), "averaged over the classes"),
+    ],
+    ("02", "cross_entropy_gradient"): [
+        ("forgets 1/N", lambda z, y: _softmax(z) - y, "1/N"),
+        ("wrong sign", lambda z, y: (y - _softmax(z)) / len(z), "wrong sign"),
+        ("divides by C", lambda z, y: (_softmax(z) - y) / z.shape[1], "divided by C"),
+        ("softmax over axis 0", lambda z, y: (_softmax(z, 0) - y) / len(z), "axis=0"),
+        ("sigmoid for softmax", lambda z, y: (1 / (1 + np.exp(-z)) - y) / len(z), "sigmoid"),
+        ("argmax of the targets", lambda z, y: (_softmax(z) - np.eye(z.shape[1])[y.argmax(1)])
+         / len(z), "not necessarily one-hot"),
+        ("naive softmax", lambda z, y: (_exps_over_sum(z, axis=1) - y) / len(z),
+         "stable softmax"),
+        ("autograd", gradient_by_autograd, "no autograd"),
+        ("autograd via torch.autograd.grad", gradient_by_autograd_grad, "no autograd"),
+    ],
+    ("02", "logsumexp"): [
+        ("naive", lambda z, axis=-1: np.log(np.exp(z).sum(axis=axis)), "exp(1000) overflows"),
+        ("forgets to add the max back", lambda z, axis=-1: np.log(np.exp(
+            z - z.max(axis=axis, keepdims=True)).sum(axis=axis)), "add the max back"),
+        ("one global max", lambda z, axis=-1: z.max() + np.log(np.exp(z - z.max()).sum(axis)),
+         "one max per row"),
+        ("ignores axis", lambda z, axis=-1: _lse(z, -1), "use axis=0"),
+        ("no keepdims", lambda z, axis=-1: z.max(axis) + np.log(np.exp(z - z.max(axis)).sum(
+            axis)), "broadcast"),
+        ("all -inf row gives nan", lambda z, axis=-1: _lse_no_inf_care(z, axis), "not nan"),
+        ("log base 2", lambda z, axis=-1: _lse(z, axis) / np.log(2), "log base 2"),
+        ("reduces everything", lambda z, axis=-1: _lse(z.ravel(), -1), "drop that axis"),
+    ],
+}
+
+
+
+# ---- notebook 03 ----------------------------------------------------------------------
+
+
+def weighted_ce(z, t, w, log_probs=None, denominator=None):
+    log_probs = _log_softmax(z) if log_probs is None else log_probs
+    losses = -w[t] * _picked(log_probs, t)
+    return losses.sum() / (w[t].sum() if denominator is None else denominator)
+
+
+def weighted_ce_softmax_then_log(z, t, w):
+    return weighted_ce(z, t, w, log_probs=np.log(_softmax(z)))
+
+
+def weighted_ce_clipped(z, t, w):
+    return weighted_ce(z, t, w, log_probs=np.log(np.clip(_softmax(z), 1e-300, 1)))
+
+
+def weighted_ce_with_torch(z, t, w):
+    return F.cross_entropy(torch.tensor(z), torch.tensor(t), weight=torch.tensor(w)).item()
+
+
+def cross_entropy_from_scratch(logits, targets, weight=None):  # the lesson's own function
+    return weighted_ce(logits, targets, np.ones(logits.shape[1]) if weight is None else weight)
+
+
+def weighted_ce_from_scratch(z, t, w):
+    return cross_entropy_from_scratch(z, t, weight=w)
+
+
+def pixel_log_probs(z, axis=1):
+    return _log_softmax(z, axis=axis)
+
+
+def pixelwise(z, t, log_probs=None):
+    log_probs = pixel_log_probs(z) if log_probs is None else log_probs
+    return -np.take_along_axis(log_probs, t[:, None], axis=1)[:, 0]
+
+
+def pixelwise_reshaped(z, t):
+    flat = _log_softmax(z.reshape(-1, z.shape[1]))
+    return -flat[np.arange(t.size), t.ravel()].reshape(t.shape)
+
+
+def pixelwise_naive(z, t):
+    return pixelwise(z, t, np.log(_exps_over_sum(z, axis=1)))
+
+
+def pixelwise_softmax_then_log(z, t):
+    return pixelwise(z, t, np.log(_exps_over_sum(z - z.max(1, keepdims=True), axis=1)))
+
+
+def pixelwise_with_torch(z, t):
+    return F.cross_entropy(torch.tensor(z), torch.tensor(t), reduction="none").numpy()
+
+
+def smoothed(t, c, eps, one_hot=None):
+    one_hot = np.eye(c)[t] if one_hot is None else one_hot
+    return (1 - eps) * one_hot + eps / c
+
+
+NB03 = {
+    ("03", "nll_loss"): [
+        ("log_probs[:, targets]", lambda lp, t: -lp[:, t].mean(), "N x N block"),
+        ("sum instead of mean", lambda lp, t: -_picked(lp, t).sum(), "you summed"),
+        ("no minus sign", lambda lp, t: _picked(lp, t).mean(), "wrong sign"),
+        ("off-by-one target", lambda lp, t: -_picked(lp, t + 1 - lp.shape[1] * (t + 1 >= lp.shape[
+            1])).mean(), "neighbouring class"),
+        ("mean of every entry", lambda lp, t: -lp.mean(), "averaged every entry"),
+        ("exponentiates", lambda lp, t: -np.exp(_picked(lp, t)).mean(), "already"),
+        ("argmax instead of the target", lambda lp, t: -lp.max(axis=1).mean(), "largest entry"),
+        ("PyTorch", lambda lp, t: F.nll_loss(torch.tensor(lp), torch.tensor(t)).item(),
+         "NumPy only"),
+    ],
+    ("03", "weighted_cross_entropy"): [
+        ("divides by N", lambda z, t, w: weighted_ce(z, t, w, denominator=len(t)),
+         "you divided by N"),
+        ("divides by all class weights", lambda z, t, w: weighted_ce(z, t, w,
+                                                                     denominator=w.sum()),
+         "sum of ALL class weights"),
+        ("ignores the weights", lambda z, t, w: weighted_ce(z, t, np.ones_like(w)),
+         "ignores the class weights"),
+        ("sum, no denominator", lambda z, t, w: weighted_ce(z, t, w, denominator=1.0),
+         "you summed"),
+        ("softmax, then log", weighted_ce_softmax_then_log, "softmax underflows"),
+        ("probabilities clipped at 1e-300", weighted_ce_clipped, "softmax underflows"),
+        ("off-by-one target", lambda z, t, w: weighted_ce(z, (t + 1) % z.shape[1], w),
+         "neighbouring class"),
+        ("PyTorch", weighted_ce_with_torch, "NumPy only"),
+        ("calls cross_entropy_from_scratch", weighted_ce_from_scratch,
+         "not to call cross_entropy_from_scratch"),
+    ],
+    ("03", "pixelwise_cross_entropy"): [
+        ("log_softmax over the last axis", lambda z, t: pixelwise(z, t, pixel_log_probs(z, -1)),
+         "classes are on axis 1"),
+        ("reshape(-1, C)", pixelwise_reshaped, "mixes classes and pixels"),
+        ("mean over the pixels", lambda z, t: pixelwise(z, t).mean(), "one loss per pixel"),
+        ("keeps the class axis", lambda z, t: -np.take_along_axis(
+            pixel_log_probs(z), t[:, None], axis=1), "drop the class axis"),
+        ("no minus sign", lambda z, t: -pixelwise(z, t), "wrong sign"),
+        ("no max subtracted", pixelwise_naive, "stable"),
+        ("softmax, then log", pixelwise_softmax_then_log, "NOT the winning class"),
+        ("PyTorch", pixelwise_with_torch, "NumPy only"),
+    ],
+    ("03", "smoothed_targets"): [
+        ("eps over the C - 1 other classes", lambda t, c, e: (1 - e) * np.eye(c)[t]
+         + e / (c - 1) * (1 - np.eye(c)[t]), "C - 1 OTHER classes"),
+        ("true class keeps 1", lambda t, c, e: np.eye(c)[t] + e / c, "you kept 1"),
+        ("true class gets only 1 - eps", lambda t, c, e: (1 - e) * np.eye(c)[t]
+         + e / c * (1 - np.eye(c)[t]), "the true one included"),
+        ("eps ignored", lambda t, c, e: np.eye(c)[t], "no effect"),
+        ("off-by-one class", lambda t, c, e: smoothed(t, c, e, np.eye(c)[(t + 1) % c]),
+         "neighbouring class"),
+        ("F.one_hot", lambda t, c, e: ((1 - e) * F.one_hot(torch.tensor(t), c) + e / c).numpy(),
+         "NumPy only"),
+    ],
+}
+
+
+def test_float32_smoothed_targets_pass_at_float32_precision():
+    from helpers.checks import nb03
+
+    report = nb03.check_smoothed_targets(
+        lambda t, c, e: smoothed(t, c, e).astype(np.float32))
+    assert report.ok, str(report)
+
+
+CATALOGUE = {**NB01, **NB02, **NB03}
+
+
+def _check(notebook: str, exercise: str):
+    return getattr(importlib.import_module(f"helpers.checks.nb{notebook}"), f"check_{exercise}")
+
+
+ENTRIES = [(key, label, function, words)
+           for key, entries in CATALOGUE.items() for label, function, words in entries]
+
+
+@pytest.mark.parametrize(("key", "label", "function", "words"), ENTRIES,
+                         ids=[f"{k[0]}-{k[1]}-{label}" for k, label, _, _ in ENTRIES])
+def test_wrong_answer_is_rejected_with_a_message_that_names_the_mistake(key, label, function,
+                                                                         words):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = _check(*key)(function)
+    text = str(report)
+    assert report.status == "failed", f"{label} passes:\n{text}"
+    verdict = "\n".join(line for line in text.splitlines() if "Hint:" not in line)
+    assert words in verdict, f"{label}:\n{text}"
+    assert "Traceback" not in text
+
+
+def test_every_exercise_has_a_catalogue():
+    exercises = {(stem[:2], name) for stem, name in EXERCISES}
+    assert set(CATALOGUE) == exercises
+    assert all(len(entries) >= 5 for entries in CATALOGUE.values())

@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from test_exercises import EXERCISES
+from torch import nn
 
 # ---- notebook 01 ----------------------------------------------------------------------
 
@@ -433,7 +434,110 @@ def test_float32_smoothed_targets_pass_at_float32_precision():
     assert report.ok, str(report)
 
 
-CATALOGUE = {**NB01, **NB02, **NB03}
+# ---- notebook 04 ----------------------------------------------------------------------
+
+
+def naive_bce(z, y):
+    p = torch.sigmoid(z)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def clipped_bce(z, y):
+    p = torch.sigmoid(z).clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def bce_without_abs(z, y):
+    return (torch.log1p(torch.exp(z)) - z * y).mean()
+
+
+def stable_bce(z, y, reduction="mean"):
+    losses = z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def proba_without_no_grad(model, x):
+    return torch.softmax(model(x), dim=1)
+
+
+def proba_detached(model, x):
+    return torch.softmax(model(x), dim=1).detach()
+
+
+def proba_naive(model, x):
+    with torch.no_grad():
+        exps = torch.exp(model(x))
+        return exps / exps.sum(dim=1, keepdim=True)
+
+
+def proba(model, x, function=torch.softmax, **kwargs):
+    with torch.no_grad():
+        return function(model(x), **kwargs)
+
+
+def weighted_bce(z, y, w, positive_weight=True, negative_weight=False):
+    positive, negative = -F.logsigmoid(z), -F.logsigmoid(-z)
+    return (w * y * positive + (w if negative_weight else 1) * (1 - y) * negative).mean() \
+        if positive_weight else (y * positive + w * (1 - y) * negative).mean()
+
+
+NB04 = {
+    ("04", "count_parameters"): [
+        ("weights only", lambda m: sum(p.numel() for n, p in m.named_parameters()
+                                       if "weight" in n), "biases count too"),
+        ("parameter tensors", lambda m: len(list(m.parameters())), "count the numbers in them"),
+        ("state_dict entries", lambda m: len(m.state_dict()), "count the numbers in them"),
+        ("state_dict numbers", lambda m: sum(t.numel() for t in m.state_dict().values()),
+         "buffers"),
+        ("ignores requires_grad", lambda m: sum(p.numel() for p in m.parameters()),
+         "frozen layer"),
+        ("shape[0]", lambda m: sum(p.shape[0] for p in m.parameters() if p.requires_grad),
+         "numel() counts every number"),
+    ],
+    ("04", "predict_proba"): [
+        ("no torch.no_grad()", proba_without_no_grad, "recorded gradients"),
+        (".detach() instead of no_grad", proba_detached, "recorded gradients"),
+        ("no softmax", lambda m, x: proba(m, x, lambda z: z), "those are the logits"),
+        ("softmax over dim 0", lambda m, x: proba(m, x, dim=0), "dim=0"),
+        ("sigmoid for softmax", lambda m, x: proba(m, x, torch.sigmoid), "sigmoid"),
+        ("log_softmax", lambda m, x: proba(m, x, torch.log_softmax, dim=1), "log-probabilities"),
+        ("naive softmax", proba_naive, "exp overflows"),
+        ("argmax", lambda m, x: proba(m, x, torch.argmax, dim=1), "not the argmax"),
+    ],
+    ("04", "bce_with_logits"): [
+        ("sigmoid, then log", naive_bce, "a log of it is -inf"),
+        ("sigmoid, clipped, then log", clipped_bce, "stable formula"),
+        ("F.binary_cross_entropy_with_logits", lambda z, y: F.binary_cross_entropy_with_logits(
+            z, y), "not to call torch.nn.functional.binary_cross_entropy_with_logits"),
+        ("nn.BCEWithLogitsLoss", lambda z, y: nn.BCEWithLogitsLoss()(z, y), "not to call"),
+        ("F.binary_cross_entropy of the sigmoid",
+         lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y), "not to call"),
+        ("no |z| in the exp", bce_without_abs, "never exponentiate a positive number"),
+        ("sum instead of mean", lambda z, y: stable_bce(z, y, "sum"), "you summed"),
+        ("targets swapped", lambda z, y: stable_bce(z, 1 - y), "swapped the two terms"),
+        ("wrong sign", lambda z, y: -stable_bce(z, y), "wrong sign"),
+    ],
+    ("04", "weighted_bce_with_logits"): [
+        ("weight on the negatives", lambda z, y, w: weighted_bce(z, y, w, False),
+         "not the negative one"),
+        ("weight on every example", lambda z, y, w: weighted_bce(z, y, w, True, True),
+         "not every example"),
+        ("weight ignored", lambda z, y, w: weighted_bce(z, y, 1.0), "ignores pos_weight"),
+        ("divides by the total weight", lambda z, y, w: (w * y * -F.logsigmoid(z) + (1 - y)
+                                                        * -F.logsigmoid(-z)).sum()
+         / (w * y + 1 - y).sum(), "not by the total weight"),
+        ("rounds soft targets", lambda z, y, w: weighted_bce(z, (y > 0.5).float(), w),
+         "soft"),
+        ("the library call", lambda z, y, w: F.binary_cross_entropy_with_logits(
+            z, y, pos_weight=w), "not to call"),
+        ("sigmoid, then log", lambda z, y, w: -(w * y * torch.log(torch.sigmoid(z)) + (1 - y)
+                                                * torch.log(1 - torch.sigmoid(z))).mean(),
+         "a log of it is -inf"),
+    ],
+}
+
+
+CATALOGUE = {**NB01, **NB02, **NB03, **NB04}
 
 
 def _check(notebook: str, exercise: str):

@@ -387,6 +387,7 @@ def guarded(
     *,
     numpy_only: bool = False,
     no_autograd: bool = False,
+    no_grad: bool = False,
     forbidden: Sequence[str] = (),
     chunked: tuple[int, int, int] | None = None,
     one_pass: bool = False,
@@ -395,6 +396,8 @@ def guarded(
 
     - ``numpy_only``: no PyTorch call at all, and no tensor returned;
     - ``no_autograd``: no ``backward``, ``torch.autograd.grad``, ``requires_grad_``;
+    - ``no_grad``: no tensor that records gradients is made (``torch.no_grad()`` is on),
+      so ``.detach()`` at the end is not enough;
     - ``forbidden``: names of PyTorch calls that must not be made (``"binary_cross_entropy"``
       matches ``torch.nn.functional.binary_cross_entropy``);
     - ``chunked=(arg, axis, chunk_arg)``: positional argument ``arg`` may only be read in
@@ -424,6 +427,10 @@ def guarded(
         if no_autograd and watch.autograd:
             raise RuleBroken(f"the exercise says no autograd, but your function used it "
                              f"({watch.autograd}): write the gradient formula yourself")
+        if no_grad and watch.autograd:
+            raise RuleBroken(f"your function recorded gradients ({watch.autograd} made a "
+                             f"tensor that requires grad): compute inside `with "
+                             f"torch.no_grad():`")
         for name in forbidden:
             hit = next((c for c in watch.calls if c.rsplit(".", 1)[-1] == name), "")
             if hit:

@@ -71,7 +71,8 @@ def check_softmax_with_temperature(candidate: Callable) -> Report:
             (_torch_softmax(z), "the temperature has no effect in your answer: use z / T"),
             (_sigmoid(z / t), "that is the sigmoid of each logit; softmax divides each exp by "
              "the sum over all classes"),
-            (torch.log_softmax(torch.as_tensor(z / t), dim=-1).numpy(), "those are log-probabilities: return probabilities"),
+            (torch.log_softmax(torch.as_tensor(z / t), dim=-1).numpy(),
+             "those are log-probabilities: return probabilities"),
         )
         cases.append(Case(f"logits={logits}, temperature={t}{note}", (z, t),
                           _torch_softmax(z / t), mistakes=mistakes))

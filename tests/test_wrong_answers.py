@@ -18,6 +18,16 @@ import torch.nn.functional as F
 from test_exercises import EXERCISES
 from torch import nn
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """The cases are tiny: one thread is faster than a pool fighting for the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # ---- notebook 01 ----------------------------------------------------------------------
 
 
@@ -258,6 +268,8 @@ NB02 = {
          "you summed the losses"),
         ("mean of per-sample perplexities",
          lambda z, t: np.exp(-_picked(_log_softmax(z), t)).mean(), "mean of the exps"),
+        ("2 ** (mean loss in nats)", lambda z, t: 2 ** (-_picked(_log_softmax(z), t).mean()),
+         "needs the loss in bits"),
         ("log base 2, then exp",
          lambda z, t: np.exp(-_picked(_log_softmax(z), t).mean() / np.log(2)), "log base 2"),
         ("log_softmax over axis 0", lambda z, t: np.exp(-_picked(_log_softmax(z, 0), t).mean()),
@@ -371,6 +383,8 @@ def smoothed(t, c, eps, one_hot=None):
 NB03 = {
     ("03", "nll_loss"): [
         ("log_probs[:, targets]", lambda lp, t: -lp[:, t].mean(), "N x N block"),
+        ("mean over axis 0 of log_probs[:, targets]", lambda lp, t: -lp[:, t].mean(axis=0),
+         "expected shape ()"),
         ("sum instead of mean", lambda lp, t: -_picked(lp, t).sum(), "you summed"),
         ("no minus sign", lambda lp, t: _picked(lp, t).mean(), "wrong sign"),
         ("off-by-one target", lambda lp, t: -_picked(lp, t + 1 - lp.shape[1] * (t + 1 >= lp.shape[
@@ -418,6 +432,8 @@ NB03 = {
         ("true class gets only 1 - eps", lambda t, c, e: (1 - e) * np.eye(c)[t]
          + e / c * (1 - np.eye(c)[t]), "the true one included"),
         ("eps ignored", lambda t, c, e: np.eye(c)[t], "no effect"),
+        ("no eps / C", lambda t, c, e: (1 - e) * np.eye(c)[t], "also gets eps / C"),
+        ("one row for all", lambda t, c, e: np.full(c, 1 / c), "expected shape"),
         ("off-by-one class", lambda t, c, e: smoothed(t, c, e, np.eye(c)[(t + 1) % c]),
          "neighbouring class"),
         ("F.one_hot", lambda t, c, e: ((1 - e) * F.one_hot(torch.tensor(t), c) + e / c).numpy(),
@@ -537,7 +553,358 @@ NB04 = {
 }
 
 
-CATALOGUE = {**NB01, **NB02, **NB03, **NB04}
+# ---- notebook 05 ----------------------------------------------------------------------
+
+
+def confusion_transposed(t, p, c):
+    return confusion_by_loop(p, t, c)
+
+
+def confusion_by_loop(t, p, c):
+    matrix = torch.zeros(c, c, dtype=torch.long)
+    for true, predicted in zip(t.tolist(), p.tolist(), strict=True):
+        matrix[true, predicted] += 1
+    return matrix
+
+
+def confusion_fancy_index(t, p, c):
+    matrix = torch.zeros(c, c, dtype=torch.long)
+    matrix[t, p] += 1
+    return matrix
+
+
+def confusion_sized_by_data(t, p, c):
+    size = int(max(t.max(), p.max())) + 1
+    return torch.bincount(t * size + p, minlength=size * size).reshape(size, size)
+
+
+def confusion_off_by_one(t, p, c):
+    return confusion_by_loop(t, p, c + 1)
+
+
+def confusion_fractions(t, p, c):
+    matrix = confusion_by_loop(t, p, c).double()
+    return matrix / matrix.sum(dim=1, keepdim=True).clamp(min=1)
+
+
+def _epoch_with(**switches):
+    from helpers.checks.nb05 import _epoch
+
+    def train_one_epoch(model, loss_fn, optimizer, x, y, batch_size, generator):
+        return _epoch(model, loss_fn, optimizer, x, y, batch_size, generator, **switches)
+
+    return train_one_epoch
+
+
+def epoch_global_rng(model, loss_fn, optimizer, x, y, batch_size, generator):
+    _ = torch.manual_seed(123)
+    return _epoch(model, loss_fn, optimizer, x, y, batch_size, None)
+
+
+def epoch_full_batch(model, loss_fn, optimizer, x, y, batch_size, generator):
+    return _epoch_with()(model, loss_fn, optimizer, x, y, len(x), generator)
+
+
+def _epoch(*args):
+    from helpers.checks.nb05 import _epoch as epoch
+
+    return epoch(*args)
+
+
+NB05 = {
+    ("05", "accuracy"): [
+        ("percentage", lambda z, y: 100 * (z.argmax(1) == y).float().mean(), "percentage"),
+        ("count", lambda z, y: (z.argmax(1) == y).sum(), "number of right rows"),
+        ("error rate", lambda z, y: (z.argmax(1) != y).float().mean(), "error rate"),
+        ("argmin", lambda z, y: (z.argmin(1) == y).float().mean(), "argmin"),
+        ("integer division", lambda z, y: (z.argmax(1) == y).sum() // len(y),
+         "integer division"),
+        ("mean of booleans", lambda z, y: (z.argmax(1) == y).mean(), "Bool"),
+    ],
+    ("05", "confusion_matrix"): [
+        ("rows and columns swapped", confusion_transposed, "swapped"),
+        ("m[t, p] += 1", confusion_fancy_index, "counts a repeated pair only once"),
+        ("sized by the data", confusion_sized_by_data, "never seen"),
+        ("num_classes + 1", confusion_off_by_one, "off by one"),
+        ("fractions, not counts", confusion_fractions, "counts, not fractions"),
+    ],
+    ("05", "per_class_accuracy"): [
+        ("column sums (precision)", lambda m: torch.diag(m).double() / m.sum(dim=0).double(),
+         "column sums"),
+        ("integer division", lambda m: torch.diag(m) // m.sum(dim=1), "integer division"),
+        ("grand total", lambda m: torch.diag(m).double() / m.sum().double(), "grand total"),
+        ("overall accuracy", lambda m: torch.full((len(m),), (torch.trace(m) / m.sum()).item(),
+                                                  dtype=torch.float64), "overall accuracy"),
+        ("percentage", lambda m: 100 * torch.diag(m).double() / m.sum(dim=1).double(),
+         "percentage"),
+    ],
+    ("05", "train_one_epoch"): [
+        ("no zero_grad", _epoch_with(zero_grad=False), "zero_grad"),
+        ("no shuffling", _epoch_with(shuffle=False), "torch.randperm"),
+        ("drops the last batch", _epoch_with(drop_last=True), "last, smaller batch"),
+        ("mean of batch means", _epoch_with(weighted=False), "weight each by its batch size"),
+        ("last batch's loss", _epoch_with(last_only=True), "last batch's loss"),
+        ("the global random generator", epoch_global_rng, "parameters after the epoch differ"),
+        ("one full batch", epoch_full_batch, "parameters after the epoch differ"),
+    ],
+}
+
+
+# ---- notebook 06 ----------------------------------------------------------------------
+
+
+def nll(z, t, temperature, log_probs=None, reduce=np.mean):
+    log_probs = _log_softmax(z / temperature) if log_probs is None else log_probs
+    return float(-reduce(_picked(log_probs, t)))
+
+
+def nll_with_torch(z, t, temperature):
+    return F.cross_entropy(torch.from_numpy(z) / temperature, torch.from_numpy(t)).item()
+
+
+def nll_softmax_then_log(z, t, temperature):
+    return nll(z, t, temperature, np.log(_softmax(z / temperature)))
+
+
+def nll_clipped(z, t, temperature):
+    return nll(z, t, temperature, np.log(np.clip(_softmax(z / temperature), 1e-300, 1)))
+
+
+def nll_naive(z, t, temperature):
+    return nll(z, t, temperature, np.log(_exps_over_sum(z / temperature, axis=1)))
+
+
+def best_on_grid(pick=np.argmin, factor=lambda t: t, result=lambda grid, losses, i: grid[i]):
+    def best_temperature_on_grid(z, t, grid):
+        losses = [nll(z, t, factor(temperature)) for temperature in grid]
+        return result(grid, losses, int(pick(losses)))
+
+    return best_temperature_on_grid
+
+
+def brier(p, t, reduce=lambda squares: squares.sum(axis=1).mean(), one_hot=None):
+    one_hot = np.eye(p.shape[1])[t] if one_hot is None else one_hot
+    return float(reduce((p - one_hot) ** 2))
+
+
+NB06 = {
+    ("06", "mean_confidence_and_accuracy"): [
+        ("swapped", lambda p, t: ((p.argmax(1) == t).mean(), p.max(1).mean()),
+         "return (confidence, accuracy)"),
+        ("probability of the true class", lambda p, t: (_picked(p, t).mean(),
+                                                        (p.argmax(1) == t).mean()),
+         "LARGEST probability"),
+        ("mean of every probability", lambda p, t: (p.mean(), (p.argmax(1) == t).mean()),
+         "not the mean of all probabilities"),
+        ("count of right rows", lambda p, t: (p.max(1).mean(), (p.argmax(1) == t).sum()),
+         "divide the number of right rows by N"),
+        ("percentage", lambda p, t: (p.max(1).mean(), 100 * (p.argmax(1) == t).mean()),
+         "not a percentage"),
+    ],
+    ("06", "temperature_scaled_nll"): [
+        ("multiplies by T", lambda z, t, temp: nll(z, t, 1 / temp), "you multiplied by T"),
+        ("ignores T", lambda z, t, temp: nll(z, t, 1.0), "no effect"),
+        ("divides the log-probabilities", lambda z, t, temp: nll(z, t, 1.0) / temp,
+         "before the log_softmax"),
+        ("sum instead of mean", lambda z, t, temp: nll(z, t, temp, reduce=np.sum),
+         "you summed"),
+        ("log base 2", lambda z, t, temp: nll(z, t, temp) / np.log(2), "log base 2"),
+        ("off-by-one target", lambda z, t, temp: nll(z, (t + 1) % z.shape[1], temp),
+         "neighbouring class"),
+        ("softmax, then log", nll_softmax_then_log, "softmax underflows"),
+        ("probabilities clipped at 1e-300", nll_clipped, "softmax underflows"),
+        ("no max subtracted", nll_naive, "exp overflows"),
+        ("PyTorch", nll_with_torch, "NumPy only"),
+    ],
+    ("06", "best_temperature_on_grid"): [
+        ("argmax", best_on_grid(pick=np.argmax), "HIGHEST NLL"),
+        ("returns the index", best_on_grid(result=lambda grid, losses, i: i), "index"),
+        ("returns the NLL", best_on_grid(result=lambda grid, losses, i: losses[i]),
+         "lowest NLL"),
+        ("multiplies by T", best_on_grid(factor=lambda t: 1 / t), "you multiplied by T"),
+        ("by accuracy", lambda z, t, grid: float(grid[0]), "accuracy does not change"),
+    ],
+    ("06", "brier_score"): [
+        ("mean over classes too", lambda p, t: brier(p, t, np.mean), "averaged over the classes"),
+        ("no 1/N", lambda p, t: brier(p, t, np.sum), "divide by N"),
+        ("only the true class", lambda p, t: float(((1 - _picked(p, t)) ** 2).mean()),
+         "EVERY class"),
+        ("absolute differences", lambda p, t: float(np.abs(p - np.eye(p.shape[1])[t]).sum(1)
+                                                    .mean()), "square the differences"),
+        ("off-by-one one-hot", lambda p, t: brier(p, (t + 1) % p.shape[1]),
+         "neighbouring class"),
+    ],
+}
+
+
+# ---- notebook 07 ----------------------------------------------------------------------
+
+
+def merge(max_a, sum_a, max_b, sum_b):
+    merged = torch.maximum(max_a, max_b)
+    return merged, sum_a * torch.exp(max_a - merged) + sum_b * torch.exp(max_b - merged)
+
+
+def lse_chunks(logits, chunk_size, combine=torch.logaddexp, width=None):
+    result = None
+    for start in range(0, logits.shape[1], chunk_size):
+        part = torch.logsumexp(logits[:, start:start + (width or chunk_size)], dim=1)
+        result = part if result is None else combine(result, part)
+    return result
+
+
+def lse_unstable(logits, chunk_size):
+    total = 0
+    for start in range(0, logits.shape[1], chunk_size):
+        total = total + torch.exp(logits[:, start:start + chunk_size]).sum(dim=1)
+    return torch.log(total)
+
+
+def lse_running_without_inf_care(logits, chunk_size):
+    running_max = running_sum = None
+    for start in range(0, logits.shape[1], chunk_size):
+        chunk = logits[:, start:start + chunk_size]
+        chunk_max = chunk.amax(dim=1)
+        chunk_sum = torch.exp(chunk - chunk_max[:, None]).sum(dim=1)
+        if running_max is None:
+            running_max, running_sum = chunk_max, chunk_sum
+        else:
+            running_max, running_sum = merge(running_max, running_sum, chunk_max, chunk_sum)
+    return running_max + torch.log(running_sum)
+
+
+def lse_dropping_the_last_partial_chunk(logits, chunk_size):
+    result = None
+    for index in range(max(logits.shape[1] // chunk_size, 1)):
+        part = torch.logsumexp(logits[:, index * chunk_size:(index + 1) * chunk_size], dim=1)
+        result = part if result is None else torch.logaddexp(result, part)
+    return result
+
+
+def grad_chunks(logits, targets, chunk_size, normaliser=None, scale=None, one=1.0):
+    rows = logits.shape[0]
+    scale = rows if scale is None else scale
+    lse = lse_chunks(logits, chunk_size)[:, None] if normaliser is None else normaliser
+    grad = torch.empty_like(logits)
+    for start in range(0, logits.shape[1], chunk_size):
+        part = slice(start, start + chunk_size)
+        lse_part = lse if normaliser != "chunk" else torch.logsumexp(logits[:, part], 1, True)
+        grad[:, part] = torch.exp(logits[:, part] - lse_part) / scale
+    grad[torch.arange(rows), targets] -= one / scale
+    return grad
+
+
+def grad_full_softmax(logits, targets, chunk_size):
+    grad = torch.softmax(logits, dim=1)
+    grad[torch.arange(len(targets)), targets] -= 1
+    return grad / logits.shape[0]
+
+
+def grad_autograd(logits, targets, chunk_size):
+    logits = logits.clone().requires_grad_(True)
+    F.cross_entropy(logits, targets).backward()
+    return logits.grad
+
+
+def weighted_sum(scores, values, chunk_size, rescale_total=True, rescale_values=True):
+    from helpers.checks.nb07 import _online
+
+    return _online(scores, values, chunk_size, rescale_total=rescale_total,
+                   rescale_values=rescale_values)
+
+
+def weighted_sum_without_max(scores, values, chunk_size):
+    total = torch.zeros(scores.shape[0], 1, dtype=scores.dtype)
+    accumulator = torch.zeros(scores.shape[0], values.shape[1], dtype=scores.dtype)
+    for start in range(0, scores.shape[1], chunk_size):
+        weights = torch.exp(scores[:, start:start + chunk_size])
+        total = total + weights.sum(dim=1, keepdim=True)
+        accumulator = accumulator + weights @ values[start:start + chunk_size]
+    return accumulator / total
+
+
+def weighted_sum_normalising_each_chunk(scores, values, chunk_size):
+    out = torch.zeros(scores.shape[0], values.shape[1], dtype=scores.dtype)
+    for start in range(0, scores.shape[1], chunk_size):
+        stop = start + chunk_size
+        out += torch.softmax(scores[:, start:stop], dim=1) @ values[start:stop]
+    return out
+
+
+def weighted_sum_two_passes(scores, values, chunk_size):
+    top = None
+    for start in range(0, scores.shape[1], chunk_size):
+        chunk_max = scores[:, start:start + chunk_size].amax(dim=1, keepdim=True)
+        top = chunk_max if top is None else torch.maximum(top, chunk_max)
+    total, accumulator = 0, 0
+    for start in range(0, scores.shape[1], chunk_size):
+        weights = torch.exp(scores[:, start:start + chunk_size] - top)
+        total = total + weights.sum(dim=1, keepdim=True)
+        accumulator = accumulator + weights @ values[start:start + chunk_size]
+    return accumulator / total
+
+
+NB07 = {
+    ("07", "merge_normalizers"): [
+        ("no rescaling", lambda ma, sa, mb, sb: (torch.maximum(ma, mb), sa + sb),
+         "different maxima"),
+        ("rescales only the second", lambda ma, sa, mb, sb: (
+            torch.maximum(ma, mb), sa + sb * torch.exp(mb - torch.maximum(ma, mb))),
+         "not only the second"),
+        ("factors flipped", lambda ma, sa, mb, sb: (
+            torch.maximum(ma, mb), sa * torch.exp(torch.maximum(ma, mb) - ma)
+            + sb * torch.exp(torch.maximum(ma, mb) - mb)), "you flipped them"),
+        ("adds the maxima", lambda ma, sa, mb, sb: (ma + mb, merge(ma, sa, mb, sb)[1]),
+         "torch.maximum(max_a, max_b)"),
+        ("assumes a holds the larger max", lambda ma, sa, mb, sb: (
+            torch.maximum(ma, mb), sa + sb * torch.exp(mb - ma)), "compare them"),
+        ("returns the log of the sum", lambda ma, sa, mb, sb: (
+            merge(ma, sa, mb, sb)[0], torch.log(merge(ma, sa, mb, sb)[1])), "not its log"),
+        ("returns only the sum", lambda ma, sa, mb, sb: merge(ma, sa, mb, sb)[1],
+         "return a pair"),
+    ],
+    ("07", "chunked_logsumexp"): [
+        ("plain torch.logsumexp", lambda z, c: torch.logsumexp(z, dim=1), "at once"),
+        ("adds the chunks' results", lambda z, c: lse_chunks(z, c, torch.add),
+         "you added the chunks"),
+        ("max of the chunks' results", lambda z, c: lse_chunks(z, c, torch.maximum),
+         "largest chunk logsumexp"),
+        ("exp sum without the max", lse_unstable, "exp overflows"),
+        ("running max without care for -inf", lse_running_without_inf_care, "is nan"),
+        ("drops the last partial chunk", lse_dropping_the_last_partial_chunk,
+         "dropped the last, narrower chunk"),
+        ("overlapping chunks (one column too many)", lambda z, c: lse_chunks(z, c, width=c + 1),
+         "wider than chunk_size"),
+        ("converts to float64 first", lambda z, c: lse_chunks(z.double(), c), "at once"),
+    ],
+    ("07", "chunked_cross_entropy_grad"): [
+        ("full softmax", grad_full_softmax, "at once"),
+        ("autograd", grad_autograd, "no autograd"),
+        ("softmax of each chunk alone", lambda z, t, c: grad_chunks(z, t, c, "chunk"),
+         "normalised on its own"),
+        ("no 1/N", lambda z, t, c: grad_chunks(z, t, c, scale=1.0), "1/N"),
+        ("no one-hot", lambda z, t, c: grad_chunks(z, t, c, one=0.0), "subtract 1/N"),
+        ("subtracts 1, not 1/N", lambda z, t, c: grad_chunks(z, t, c) - F.one_hot(
+            t, z.shape[1]) * (1 - 1 / len(z)), "not 1"),
+        ("wrong sign", lambda z, t, c: -grad_chunks(z, t, c), "wrong sign"),
+        ("off-by-one target", lambda z, t, c: grad_chunks(z, (t + 1) % z.shape[1], c),
+         "neighbouring class"),
+    ],
+    ("07", "online_weighted_sum"): [
+        ("softmax(scores) @ values in one shot",
+         lambda s, v, c: torch.softmax(s, dim=1) @ v, "at once"),
+        ("two passes (the max first)", weighted_sum_two_passes, "more than once"),
+        ("no running max", weighted_sum_without_max, "rising to 1000"),
+        ("each chunk normalised", weighted_sum_normalising_each_chunk, "on its own"),
+        ("rescales only the total", lambda s, v, c: weighted_sum(s, v, c, rescale_values=False),
+         "not the weighted sum of values"),
+        ("rescales only the values", lambda s, v, c: weighted_sum(s, v, c, rescale_total=False),
+         "but not the running sum"),
+    ],
+}
+
+
+CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07}
 
 
 def _check(notebook: str, exercise: str):

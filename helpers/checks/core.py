@@ -104,7 +104,7 @@ def _format(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=6, separator=", ", threshold=20)
     if isinstance(value, float | np.floating):
-        return f"{float(value):.6g}"
+        return repr(float(value))
     return repr(value)
 
 
@@ -126,12 +126,17 @@ def compare_arrays(got: Any, expected: Any, *, rtol: float = 1e-6, atol: float =
 
 
 def explain(got: Any, case: Case, reason: str, *, rtol: float = 1e-6, atol: float = 1e-9) -> str:
-    """Sharpen a ``"values differ"`` reason: a known mistake, or nan/inf where none belongs."""
+    """Sharpen a ``"values differ"`` reason: the known mistakes that give ``got`` (all of
+    them, joined by "; or ", when several give the same number), or nan/inf where none
+    belongs."""
     if reason != "values differ":
         return reason
+    matched = []
     for value, message in case.mistakes:
-        if not compare_arrays(got, value, rtol=rtol, atol=atol):
-            return message
+        if message not in matched and not compare_arrays(got, value, rtol=rtol, atol=atol):
+            matched.append(message)
+    if matched:  # several mistakes may give the same number: name them all
+        return "; or ".join(matched)
     try:
         got_array = np.asarray(_to_numpy(got), dtype=np.float64)
         expected_array = np.asarray(_to_numpy(case.expected), dtype=np.float64)

@@ -57,6 +57,8 @@ def check_perplexity(candidate: Callable) -> Report:
              "of the mean loss, not the mean of the exps"),
             (torch.exp(losses.mean() / np.log(2)).item(), "you mixed log base 2 with exp: use "
              "the natural log throughout"),
+            ((2 ** losses.mean()).item(), "2 ** (mean loss) needs the loss in bits (log base "
+             "2); with the natural log, perplexity is exp(mean loss)"),
             (torch.exp(by_axis_0.mean()).item(), "your log_softmax normalised each column "
              "(axis=0): normalise each row (axis=1)"),
             (torch.exp(-torch.log_softmax(_tensor(logits), 1)[:, targets].mean()).item(),

@@ -209,6 +209,7 @@ def check_smoothed_targets(candidate: Callable) -> Report:
             ((1 - eps) * one_hot + eps / num_classes * (1 - one_hot), "the true class gets "
              "1 - eps + eps / C: every class, the true one included, gets eps / C"),
             (one_hot, "the label smoothing has no effect in your answer"),
+            ((1 - eps) * one_hot, "every class, the true one included, also gets eps / C"),
             ((1 - eps) * np.roll(one_hot, 1, axis=1) + eps / num_classes,
              "you put the mass on a neighbouring class: the true class is targets[i]"),
             ((1 - eps) * np.roll(one_hot, -1, axis=1) + eps / num_classes,

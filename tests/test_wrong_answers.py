@@ -448,6 +448,9 @@ def test_float32_smoothed_targets_pass_at_float32_precision():
     report = nb03.check_smoothed_targets(
         lambda t, c, e: smoothed(t, c, e).astype(np.float32))
     assert report.ok, str(report)
+    report = nb03.check_smoothed_targets(
+        lambda t, c, e: smoothed(t, c, e).astype(np.float16))
+    assert "your float16 targets are too coarse: compute them in float64" in str(report)
 
 
 # ---- notebook 04 ----------------------------------------------------------------------

@@ -222,7 +222,7 @@ def check_smoothed_targets(candidate: Callable) -> Report:
         if got is None or np.shape(got) != case.expected.shape:
             return compare_arrays(got, case.expected)  # explains the wrong shape or None
         targets, num_classes, eps = case.args
-        dtype = getattr(got, "dtype", np.float64)
+        dtype = np.dtype(getattr(got, "dtype", np.float64))
         rtol = 1e-9 if dtype == np.float64 else 10 * float(np.finfo(np.float32).eps)
         probs = _tensor(np.asarray(got, dtype=np.float64))
         for _ in range(num_classes + 1):
@@ -233,8 +233,11 @@ def check_smoothed_targets(candidate: Callable) -> Report:
             )
             if not torch.allclose(ours, theirs, rtol=rtol, atol=1e-12):
                 reason = explain(got, case, "values differ", rtol=rtol)
-                return reason if reason != "values differ" else (
-                    "values differ: the loss with your targets is not label_smoothing's")
+                if reason != "values differ":
+                    return reason
+                if dtype != np.float64 and not compare_arrays(got, case.expected, rtol=1e-3):
+                    return f"your {dtype} targets are too coarse: compute them in float64"
+                return "values differ: the loss with your targets is not label_smoothing's"
         return ""
 
     return run_cases(

@@ -206,6 +206,15 @@ def test_torch_watch_follows_the_slices_of_a_watched_tensor():
         watch.watch(logits, axis=1)
         torch.logsumexp(logits, dim=1)
     assert watch.whole(logits) == "torch.logsumexp" and watch.widest(logits) == 10
+    with TorchWatch() as watch:
+        watch.watch(logits, axis=1)
+        logits.unbind(1)
+    assert watch.widest(logits) == 1  # columns
+    with TorchWatch() as watch:
+        watch.watch(logits, axis=1)
+        for row in logits:
+            row.sum()
+    assert watch.widest(logits) == 10  # whole rows
 
 
 def test_guarded_enforces_each_rule():

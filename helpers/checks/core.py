@@ -369,17 +369,24 @@ class TorchWatch(TorchFunctionMode):
             elif isinstance(part, int):
                 indices = [part % size]
             else:  # indexing with a tensor or a list: one entry per selected index
-                indices = [int(i) % size for i in np.asarray(_to_numpy(part)).ravel()]
                 if len(key) > 1:  # paired with the other axes: one element per row
                     entry.widest = max(entry.widest, 1)
                     return
+                try:
+                    indices = [int(i) % size for i in np.asarray(_to_numpy(part)).ravel()]
+                except (TypeError, ValueError):
+                    indices = range(size)
             entry.reads[list(indices)] += 1
             entry.widest = max(entry.widest, len(indices))
         elif name in _SPLITS:
             pieces = result if isinstance(result, tuple | list) else (result,)
             entry.reads += 1
+            across = entry.tensor.numel() // max(size, 1)  # the elements of one column
             for piece in pieces:
-                width = piece.shape[entry.axis] if piece.ndim == entry.tensor.ndim else 1
+                if piece.ndim == entry.tensor.ndim:
+                    width = piece.shape[entry.axis]
+                else:  # unbind: one column (width 1) or one row (every column)
+                    width = 1 if piece.numel() == across else size
                 entry.widest = max(entry.widest, width)
         else:
             entry.reads += 1

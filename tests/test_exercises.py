@@ -3,8 +3,8 @@
 ``helpers/checks/nbNN.py`` holds one ``check_<name>`` per exercise of notebook ``NN``; the
 lesson defines the skeleton ``<name>`` and calls the check, and ``solutions/NN_*.ipynb``
 defines the worked answer. For each exercise: the solution passes, the skeleton is "not
-done", and both notebooks call the check. Wrong answers are tested per notebook, in the
-test files of each notebook's checkers.
+done", and both notebooks call the check. Wrong answers are tested in
+``test_wrong_answers.py``, a catalogue of plausible mistakes for every exercise.
 """
 
 import importlib

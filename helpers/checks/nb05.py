@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.checks.core import Case, Report, compare_arrays, run_cases
+from helpers.checks.core import Case, Report, compare_arrays, explain, run_cases
 from helpers.models import NeuralNetMultiClassClassification
 from helpers.training import train_epoch
 
@@ -38,17 +38,25 @@ def check_accuracy(candidate: Callable) -> Report:
     logits, targets = _logits_and_targets(4, 6, 3)
     inputs.append((logits, logits.argmax(dim=1)))  # all right
     inputs.append((logits, (logits.argmax(dim=1) + 1) % 3))  # all wrong
-    cases = [
-        Case(f"logits of shape {tuple(z.shape)}, targets={y.tolist()}", (z, y),
-             (z.argmax(dim=1) == y).double().mean())
-        for z, y in inputs
-    ]
+    cases = []
+    for z, y in inputs:
+        right = (z.argmax(dim=1) == y).double()
+        expected = right.mean()
+        mistakes = [
+            (100 * expected, "that is a percentage: return a fraction between 0 and 1"),
+            (right.sum(), "that is the number of right rows: divide by N"),
+            (1 - expected, "that is the error rate: count the rows that are RIGHT"),
+            ((z.argmin(dim=1) == y).double().mean(), "argmin: the prediction is the LARGEST "
+             "logit (argmax)"),
+        ]
+        if expected < 1:
+            mistakes.append((torch.floor(expected), "integer division: compute the fraction "
+                             "as a float (e.g. .float().mean())"))
+        cases.append(Case(f"logits of shape {tuple(z.shape)}, targets={y.tolist()}", (z, y),
+                          expected, mistakes=tuple(mistakes)))
 
     def fraction(got, case: Case) -> str:
-        reason = compare_arrays(got, case.expected)
-        if reason == "values differ" and np.isclose(float(got), 100 * float(case.expected)):
-            return "that is a percentage: return a fraction between 0 and 1"
-        return reason
+        return explain(got, case, compare_arrays(got, case.expected))
 
     return run_cases(
         "Exercise 1 (accuracy)",
@@ -74,22 +82,37 @@ def check_confusion_matrix(candidate: Callable) -> Report:
     inputs = [
         (torch.tensor([0, 1, 2, 2]), torch.tensor([0, 2, 2, 1]), 3),
         (torch.tensor([0, 0, 1]), torch.tensor([1, 1, 1]), 2),
-        (torch.tensor([0, 1]), torch.tensor([0, 1]), 4),  # classes 2, 3 never seen
+        (torch.tensor([0, 1, 1]), torch.tensor([0, 1, 1]), 4),
         (torch.randint(0, 10, (200,), generator=generator),
          torch.randint(0, 10, (200,), generator=generator), 10),
     ]
-    cases = [
-        Case(f"targets={t.tolist()[:12]}{'...' if len(t) > 12 else ''}, "
-             f"predictions={p.tolist()[:12]}{'...' if len(p) > 12 else ''}, num_classes={c}",
-             (t, p, c), _expected_confusion(t, p, c))
-        for t, p, c in inputs
-    ]
+    cases = []
+    for t, p, c in inputs:
+        expected = _expected_confusion(t, p, c)
+        once = torch.zeros(c, c, dtype=torch.long)
+        once[t, p] = 1
+        mistakes = (
+            (expected.T, "rows and columns are swapped: row = true class, column = predicted"),
+            (once, "m[targets, predictions] += 1 counts a repeated pair only once: use "
+             "index_put_(..., accumulate=True), bincount, or a loop"),
+            (expected.double() / expected.sum(dim=1, keepdim=True).clamp(min=1),
+             "return counts, not fractions"),
+        )
+        unseen = sorted(set(range(c)) - set(t.tolist()) - set(p.tolist()))
+        note = f" (classes {unseen} never seen: their rows and columns must be there)" \
+            if unseen else ""
+        cases.append(Case(
+            f"targets={t.tolist()[:12]}{'...' if len(t) > 12 else ''}, "
+            f"predictions={p.tolist()[:12]}{'...' if len(p) > 12 else ''}, num_classes={c}"
+            f"{note}", (t, p, c), expected, mistakes=mistakes))
 
     def counts(got, case: Case) -> str:
         reason = compare_arrays(got, case.expected)
-        if reason == "values differ" and not compare_arrays(got, case.expected.T):
-            return "rows and columns are swapped: row = true class, column = predicted"
-        return reason
+        c = case.args[2]
+        if reason.startswith("expected shape") and np.shape(got) in ((c + 1, c + 1),
+                                                                     (c - 1, c - 1)):
+            return f"{reason}: off by one, the matrix is num_classes x num_classes"
+        return explain(got, case, reason)
 
     return run_cases(
         "Exercise 2 (confusion matrix)",
@@ -110,18 +133,25 @@ def check_per_class_accuracy(candidate: Callable) -> Report:
         torch.tensor([[1, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 4]]),
         torch.randint(0, 20, (10, 10), generator=generator) + 30 * torch.eye(10, dtype=torch.long),
     ]
-    cases = [
-        Case(f"confusion=\n{m.numpy()}", (m,), torch.diag(m).double() / m.sum(dim=1).double())
-        for m in matrices
-    ]
+    cases = []
+    for m in matrices:
+        matrix = m.double()
+        expected = torch.diag(matrix) / matrix.sum(dim=1)
+        mistakes = (
+            (torch.diag(matrix) / matrix.sum(dim=0), "you divided by the column sums "
+             "(predictions); divide by the rows (truth)"),
+            (torch.diag(m) // m.sum(dim=1), "integer division: convert the counts to float "
+             "first"),
+            (torch.diag(matrix) / matrix.sum(), "you divided by the grand total: divide by each "
+             "row's total"),
+            (torch.full_like(expected, (torch.trace(matrix) / matrix.sum()).item()),
+             "that is the overall accuracy: one value per class, from its row"),
+            (100 * expected, "that is a percentage: return fractions between 0 and 1"),
+        )
+        cases.append(Case(f"confusion=\n{m.numpy()}", (m,), expected, mistakes=mistakes))
 
     def recall(got, case: Case) -> str:
-        reason = compare_arrays(got, case.expected)
-        matrix = case.args[0].double()
-        precision = torch.diag(matrix) / matrix.sum(dim=0)
-        if reason == "values differ" and not compare_arrays(got, precision):
-            return "you divided by the column sums (predictions); divide by the rows (truth)"
-        return reason
+        return explain(got, case, compare_arrays(got, case.expected))
 
     return run_cases(
         "Exercise 3 (accuracy of each class)",
@@ -133,26 +163,84 @@ def check_per_class_accuracy(candidate: Callable) -> Report:
     )
 
 
+def _epoch(model, loss_fn, optimizer, x, y, batch_size, generator, *, zero_grad=True,
+           shuffle=True, drop_last=False, weighted=True, last_only=False) -> float:
+    """One epoch as a learner might write it; the keywords switch on known mistakes."""
+    order = torch.randperm(len(x), generator=generator) if shuffle else torch.arange(len(x))
+    losses, sizes = [], []
+    for first in range(0, len(x), batch_size):
+        batch = order[first:first + batch_size]
+        if drop_last and len(batch) < batch_size:
+            break
+        loss = loss_fn(model(x[batch]), y[batch])
+        if zero_grad:
+            optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        sizes.append(len(batch))
+    if not losses:
+        return float("nan")
+    if last_only:
+        return losses[-1]
+    if not weighted:
+        return sum(losses) / len(losses)
+    return sum(loss * size for loss, size in zip(losses, sizes, strict=True)) / sum(sizes)
+
+
+_EPOCH_MISTAKES = [
+    ({"zero_grad": False}, "gradients add up across batches: call optimizer.zero_grad() "
+     "before each backward()"),
+    ({"shuffle": False}, "visit the examples in the order torch.randperm(len(x), "
+     "generator=generator), not 0, 1, 2, ..."),
+    ({"drop_last": True}, "the last, smaller batch counts too"),
+    ({"weighted": False}, "you averaged the batch losses: weight each by its batch size (the "
+     "last batch may be smaller)"),
+    ({"last_only": True}, "you returned the last batch's loss: return the mean over the epoch"),
+]
+
+
 def _one_epoch_case(description, n, num_features, num_classes, batch_size, make_optimizer, seed):
-    """Two identical models; the reference trains one, the learner's function the other."""
+    """Identical models; the reference trains one, the learner's function another.
+
+    Returns the case, the reference (parameters, loss), and a function that trains the
+    known mistakes (run only when the learner's answer is wrong) and returns their
+    (parameters, loss, message).
+    """
     data = torch.Generator().manual_seed(100 + seed)
     x = torch.randn(n, num_features, generator=data)
     y = torch.randint(0, num_classes, (n,), generator=data)
-    models, optimizers = [], []
-    for _ in range(2):
+
+    def fresh():
         torch.manual_seed(seed)
         model = NeuralNetMultiClassClassification(num_features, 6, num_classes)
-        models.append(model)
-        optimizers.append(make_optimizer(model.parameters()))
+        return model, make_optimizer(model.parameters())
+
     loss_fn = nn.CrossEntropyLoss()
+    model, optimizer = fresh()
     reference_loss = train_epoch(
-        models[0], loss_fn, optimizers[0], x, y, batch_size=batch_size,
+        model, loss_fn, optimizer, x, y, batch_size=batch_size,
         generator=torch.Generator().manual_seed(seed),
     )
-    trained = [p.detach().clone() for p in models[0].parameters()]
-    args = (models[1], loss_fn, optimizers[1], x, y, batch_size,
-            torch.Generator().manual_seed(seed))
-    return Case(description, args, reference_loss), trained
+    reference = ([p.detach().clone() for p in model.parameters()], reference_loss)
+
+    def mistakes():
+        outcomes = []
+        for switches, message in _EPOCH_MISTAKES:
+            model, optimizer = fresh()
+            loss = _epoch(model, loss_fn, optimizer, x, y, batch_size,
+                          torch.Generator().manual_seed(seed), **switches)
+            outcomes.append(([p.detach().clone() for p in model.parameters()], loss, message))
+        return outcomes
+
+    model, optimizer = fresh()
+    args = (model, loss_fn, optimizer, x, y, batch_size, torch.Generator().manual_seed(seed))
+    return Case(description, args, reference_loss), reference, mistakes
+
+
+def _same_parameters(model: nn.Module, parameters: list[torch.Tensor]) -> bool:
+    return all(not compare_arrays(got, expected, rtol=1e-5, atol=1e-6)
+               for got, expected in zip(model.parameters(), parameters, strict=True))
 
 
 def check_train_one_epoch(candidate: Callable) -> Report:
@@ -160,7 +248,8 @@ def check_train_one_epoch(candidate: Callable) -> Report:
 
     One epoch in the order ``torch.randperm(len(x), generator=generator)``; returns the
     mean loss over the examples (batch losses weighted by batch size). Checked on the
-    returned loss and on every parameter after the epoch.
+    returned loss and on every parameter after the epoch; the epochs that known mistakes
+    give are run too, so that a wrong answer is named.
     """
     sgd = lambda params: torch.optim.SGD(params, lr=0.1)  # noqa: E731
     adam = lambda params: torch.optim.Adam(params, lr=0.01)  # noqa: E731
@@ -171,25 +260,29 @@ def check_train_one_epoch(candidate: Callable) -> Report:
         _one_epoch_case("50 examples, batch_size=16 (last batch of 2), Adam", 50, 6, 4, 16,
                         adam, 3),
     ]
-
-    trained_parameters = {id(case.args[0]): trained for case, trained in cases}
+    outcomes_of = {id(case.args[0]): (reference, mistakes) for case, reference, mistakes in cases}
 
     def same_training(got, case: Case) -> str:
-        expected_loss, expected_parameters = case.expected, trained_parameters[id(case.args[0])]
         if got is None:
             return "your function returned None (did you forget `return`?)"
         model = case.args[0]
-        for got_p, expected_p in zip(model.parameters(), expected_parameters, strict=True):
-            if compare_arrays(got_p, expected_p, rtol=1e-5, atol=1e-6):
-                return "the parameters after the epoch differ from one correct epoch"
-        if compare_arrays(got, expected_loss, rtol=1e-5, atol=1e-7):
-            return "the parameters are right but the returned mean loss is not"
-        return ""
+        (parameters, loss), mistakes = outcomes_of[id(model)]
+        right_parameters = _same_parameters(model, parameters)
+        right_loss = not compare_arrays(got, loss, rtol=1e-5, atol=1e-7)
+        if right_parameters and right_loss:
+            return ""
+        for mistake_parameters, mistake_loss, message in mistakes():
+            if _same_parameters(model, mistake_parameters) and not compare_arrays(
+                    got, mistake_loss, rtol=1e-5, atol=1e-7):
+                return message
+        if not right_parameters:
+            return "the parameters after the epoch differ from one correct epoch"
+        return "the parameters are right but the returned mean loss is not"
 
     return run_cases(
         "Exercise 4 (one training epoch)",
         candidate,
-        [case for case, _ in cases],
+        [case for case, _, _ in cases],
         hint="order = torch.randperm(len(x), generator=generator); for each slice of "
         "batch_size: forward, loss, zero_grad, backward, step; weight each batch loss by "
         "its size.",

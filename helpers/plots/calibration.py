@@ -146,7 +146,7 @@ def plot_confidence_histogram(
 def plot_reliability_panels(
     panels: dict[str, Sequence[object]],
     *,
-    figsize: tuple[float, float] = (9.0, 5.0),
+    figsize: tuple[float, float] = (8.0, 4.0),
 ) -> Figure:
     """Reliability diagrams side by side, each above its confidence histogram (notebook 06).
 

@@ -8,6 +8,7 @@ Modules:
 * ``models``           the tutorial's two networks (notebook 04)
 * ``data``             MNIST: the bundled 5,000 digits or the verified full download (notebook 05)
 * ``training``         the training loop written out in notebook 05
+* ``measurement``      wall time and memory use of PyTorch code (notebook 07)
 * ``widgets``          live sliders (ipywidgets), each with a static twin
 * ``diagrams``         the code that draws every picture in ``images/``
 * ``checks``           automatic checkers for the exercises at the end of each notebook

@@ -1,14 +1,17 @@
-"""Wall time and peak memory of a piece of PyTorch code, as notebook 07 measures them.
+"""Wall time and memory use of a piece of PyTorch code, as notebook 07 measures them.
 
-Notebook 07 (``07_softmax_at_scale.ipynb``) derives both methods and checks them on cases
-whose answer is known; later notebooks import them from here instead of copying them.
-Unlike the teaching version, these validate their input.
+Notebook 07 (``07_softmax_at_scale.ipynb``) derives both methods (§1 the timer, §4 the
+memory meter) and checks them on cases whose answer is known; it imports them from here,
+as later notebooks do, so the code has one home. They validate their input.
 
 - :func:`time_it`: one warm-up call, then the best and the median of a few timed calls
   (on CUDA the device is waited for before the clock is read).
-- :func:`peak_memory_bytes`: the peak of the bytes PyTorch holds while a call runs, above
-  what it held when the call started: ``torch.cuda.max_memory_allocated`` on CUDA, and on
-  the CPU the allocation records of ``torch.profiler`` replayed in order.
+- :func:`memory_use`: the peak of the bytes PyTorch holds while a call runs, above what it
+  held when the call started, and the total it allocates (freed or not):
+  ``torch.cuda`` memory statistics on CUDA, and on the CPU the allocation records of
+  ``torch.profiler`` replayed in order.
+- :func:`peak_memory_bytes`: the peak alone.
+- :func:`quiet_stderr`: silences the profiler's two trace lines while it records.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterator
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-__all__ = ["synchronize", "time_it", "peak_memory_bytes"]
+__all__ = ["synchronize", "time_it", "quiet_stderr", "memory_use", "peak_memory_bytes"]
 
 
 def _as_device(device: object) -> torch.device:
@@ -75,8 +78,11 @@ def time_it(
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Send the process's standard error to /dev/null (the profiler's two trace lines)."""
+def quiet_stderr() -> Iterator[None]:
+    """Send the process's standard error (descriptor 2) to /dev/null while the block runs.
+
+    ``torch.profiler`` writes two trace lines there when it starts and stops (notebook 07).
+    """
     saved = os.dup(2)
     try:
         with open(os.devnull, "w") as devnull:
@@ -87,10 +93,12 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def peak_memory_bytes(fn: Callable[[], object], device: torch.device | str = "cpu") -> int:
-    """Peak bytes PyTorch holds while ``fn()`` runs, above what it held when ``fn`` started.
+def memory_use(fn: Callable[[], object], device: torch.device | str = "cpu") -> tuple[int, int]:
+    """``(peak, allocated)`` bytes PyTorch uses while ``fn()`` runs (notebook 07, §4).
 
-    What ``fn`` returns is dropped when it finishes, after the peak has been measured.
+    ``peak`` is the most held at once, above what was held when ``fn`` started;
+    ``allocated`` is the sum of every allocation made during the call, freed or not.
+    What ``fn`` returns is dropped when it finishes, after both have been measured.
 
     Raises
     ------
@@ -102,19 +110,32 @@ def peak_memory_bytes(fn: Callable[[], object], device: torch.device | str = "cp
     _check_callable(fn)
     device = _as_device(device)
     if device.type == "cuda":
+        key = "allocated_bytes.all.allocated"
         synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         baseline = torch.cuda.memory_allocated(device)
+        before = torch.cuda.memory_stats(device)[key]
         fn()
         synchronize(device)
-        return int(torch.cuda.max_memory_allocated(device) - baseline)
+        peak = torch.cuda.max_memory_allocated(device) - baseline
+        return int(peak), int(torch.cuda.memory_stats(device)[key] - before)
     if device.type != "cpu":
-        raise ValueError(f"peak memory is measured on 'cpu' or 'cuda', not {device.type!r}")
-    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        raise ValueError(f"memory is measured on 'cpu' or 'cuda', not {device.type!r}")
+    with quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
     records = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
-    live = peak = 0
+    live = peak = allocated = 0
     for record in sorted(records, key=lambda e: e.start_ns()):
         live += record.nbytes()  # positive for an allocation, negative for a free
         peak = max(peak, live)
-    return int(peak)
+        allocated += max(record.nbytes(), 0)
+    return int(peak), int(allocated)
+
+
+def peak_memory_bytes(fn: Callable[[], object], device: torch.device | str = "cpu") -> int:
+    """Peak bytes PyTorch holds while ``fn()`` runs, above what it held when ``fn`` started.
+
+    The first half of :func:`memory_use` (notebook 07, §4), which raises the same
+    ``TypeError``/``ValueError`` on a bad ``fn`` or ``device``.
+    """
+    return memory_use(fn, device)[0]

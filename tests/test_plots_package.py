@@ -6,7 +6,7 @@ import pytest
 
 import helpers.plots as plots
 
-TOPICS = ("softmax", "losses", "training", "calibration", "scale")
+TOPICS = ("softmax", "losses", "training", "calibration", "scale", "language_models")
 
 
 @pytest.mark.parametrize("topic", TOPICS)

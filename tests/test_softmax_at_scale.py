@@ -1,4 +1,6 @@
-"""Notebook 07's own softmax algorithms, chunked cross-entropy and memory meter vs PyTorch."""
+"""Notebook 07's own softmax algorithms and chunked cross-entropy vs PyTorch.
+
+Its timer and memory meter live in helpers.measurement (tests/test_measurement.py)."""
 
 import math
 
@@ -9,6 +11,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.measurement import memory_use, peak_memory_bytes
 from helpers.notebook_import import load_notebook_definitions
 from helpers.numerics import softmax
 from helpers.plots import class_count_label, plot_cost_vs_classes
@@ -217,31 +220,13 @@ def test_naive_cross_entropy_is_infinite_when_the_target_probability_underflows(
 CPU = torch.device("cpu")
 
 
-def test_peak_memory_of_known_allocations():
-    assert NB07.peak_memory_bytes(lambda: torch.empty(1000, 1000), CPU) == 4_000_000
-
-    def allocate_and_free():
-        kept = torch.empty(1_000_000)
-        temporary = torch.empty(500_000)
-        del temporary
-        return kept, torch.empty(250_000)
-
-    assert NB07.peak_memory_bytes(allocate_and_free, CPU) == 6_000_000
-    assert NB07.peak_memory_bytes(lambda: None, CPU) == 0
-
-
-def test_peak_memory_does_not_count_what_existed_before():
-    existing = torch.empty(1_000_000)
-    assert NB07.peak_memory_bytes(lambda: existing.add_(1.0), CPU) < 64  # a scalar at most
-
-
 def test_chunked_backward_extra_memory_does_not_grow_with_the_class_count():
     rows, chunk_size = 16, 256
     extra = []
     for classes in (1024, 8192, 32768):
         logits = torch.randn(rows, classes, requires_grad=True)
         targets = torch.randint(0, classes, (rows,))
-        peak = NB07.peak_memory_bytes(
+        peak = peak_memory_bytes(
             lambda z=logits, t=targets: NB07.chunked_cross_entropy(z, t, chunk_size).backward(),
             CPU,
         )
@@ -253,7 +238,7 @@ def test_chunked_backward_extra_memory_does_not_grow_with_the_class_count():
 def test_chunked_forward_needs_one_chunk_of_scratch_memory():
     logits, targets = torch.randn(16, 8192), torch.randint(0, 8192, (16,))
     for chunk_size in (256, 1024):
-        peak = NB07.peak_memory_bytes(
+        peak = peak_memory_bytes(
             lambda c=chunk_size: NB07.chunked_cross_entropy(logits, targets, c), CPU
         )
         block = 16 * chunk_size * 4
@@ -265,7 +250,7 @@ def test_fused_cross_entropy_extra_memory_grows_with_the_class_count():
     for classes in (1024, 8192):
         logits = torch.randn(16, classes, requires_grad=True)
         targets = torch.randint(0, classes, (16,))
-        peak = NB07.peak_memory_bytes(
+        peak = peak_memory_bytes(
             lambda z=logits, t=targets: F.cross_entropy(z, t).backward(), CPU
         )
         extra.append(peak - logits.nbytes)
@@ -284,16 +269,6 @@ def test_measure_cross_entropy_catches_a_wrong_method():
     wrong = {"sum instead of mean": lambda z, t: F.cross_entropy(z, t, reduction="sum")}
     with pytest.raises(AssertionError):
         NB07.measure_cross_entropy(wrong, 4, 100, repeats=1, device=CPU)
-
-
-def test_time_it_returns_best_and_median():
-    calls = []
-    best, median = NB07.time_it(lambda: calls.append(1), 5, CPU)
-    assert len(calls) == 6  # one warm-up call, then the repeats
-    assert 0 <= best <= median
-    with pytest.raises(ValueError, match="repeats"):
-        NB07.time_it(lambda: None, 0, CPU)
-
 
 
 # ---- the plot of a cost against the class count ---------------------------------------
@@ -515,16 +490,6 @@ def test_chunked_cross_entropy_refuses_a_second_derivative():
 
 # ---- total allocations, caches, per-element timing ----------------------------------
 
-def test_memory_use_counts_freed_allocations_in_the_total_but_not_in_the_peak():
-    def allocate_and_free():
-        kept = torch.empty(1_000_000)
-        temporary = torch.empty(500_000)
-        del temporary
-        return kept, torch.empty(250_000)
-
-    assert NB07.memory_use(allocate_and_free, CPU) == (6_000_000, 7_000_000)
-
-
 def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
     logits = torch.randn(16, 8192, requires_grad=True)
     targets = torch.randint(0, 8192, (16,))
@@ -532,7 +497,7 @@ def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
     use = {}
     for name, loss_fn in [("naive", NB07.naive_cross_entropy), ("fused", F.cross_entropy)]:
         logits.grad = None
-        use[name] = NB07.memory_use(lambda f=loss_fn: f(logits, targets).backward(), CPU)
+        use[name] = memory_use(lambda f=loss_fn: f(logits, targets).backward(), CPU)
     (naive_peak, naive_total), (fused_peak, fused_total) = use["naive"], use["fused"]
     assert abs(naive_peak - fused_peak) < 0.01 * matrix
     assert 1.9 * matrix < naive_total - fused_total < 2.1 * matrix

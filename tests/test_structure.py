@@ -106,3 +106,18 @@ def test_referenced_images_exist_in_images_folder(path):
             target = (path.parent / (groups[0] or groups[1])).resolve()
             assert target.parent == ROOT / "images", f"{target} is not in images/"
             assert target.is_file(), f"missing image {target.name}"
+
+
+HELPER_MODULES = sorted(
+    [p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__"]
+    + [p.name for p in (ROOT / "helpers").iterdir() if (p / "__init__.py").is_file()]
+)
+
+
+@pytest.mark.parametrize("module", HELPER_MODULES)
+def test_every_helper_module_is_listed_in_the_package_docstring_and_the_readme(module):
+    import helpers
+
+    assert f"``{module}``" in helpers.__doc__, f"list helpers.{module} in helpers/__init__.py"
+    layout_row = next(line for line in README.splitlines() if line.startswith("| `helpers/` |"))
+    assert f"`{module}`" in layout_row, f"list helpers.{module} in the README's layout table"

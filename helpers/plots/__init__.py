@@ -10,6 +10,7 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                    the decision threshold
 * ``calibration``  notebook 06: reliability diagram, confidence histogram
 * ``scale``        notebook 07: time and memory against the number of classes
+* ``language_models``  notebook 08: soft-capped logits, time and memory against the vocabulary
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
@@ -19,6 +20,7 @@ from helpers.plots.calibration import (
     plot_reliability_diagram,
     plot_reliability_panels,
 )
+from helpers.plots.language_models import plot_cost_vs_vocabulary, plot_soft_capping
 from helpers.plots.losses import plot_logit_gradient, plot_neg_log_curve
 from helpers.plots.scale import class_count_label, plot_cost_vs_classes
 from helpers.plots.softmax import (
@@ -50,4 +52,6 @@ __all__ = [
     "plot_reliability_panels",
     "plot_cost_vs_classes",
     "class_count_label",
+    "plot_soft_capping",
+    "plot_cost_vs_vocabulary",
 ]

@@ -1,7 +1,6 @@
-"""Figures of notebook 08 (``08_cross_entropy_without_logits.ipynb``): language-model losses.
+"""Figures of notebook 08 (cross-entropy without the logits): soft-capping, cost vs vocabulary.
 
-Every function validates its input, draws on a new figure or on the axes you pass, and
-returns the figure. Nothing here calls ``plt.show()``.
+Part of ``helpers.plots``: import the functions from there.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots import plot_cost_vs_classes
+from helpers.plots.scale import plot_cost_vs_classes
 from helpers.validation import as_float_array
 
 __all__ = ["plot_soft_capping", "plot_cost_vs_vocabulary"]

@@ -1,4 +1,4 @@
-"""helpers.plots_lm: notebook 08's figures draw what they claim and refuse bad input."""
+"""helpers.plots.language_models: notebook 08's figures show what they claim, refuse bad input."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from helpers.plots_lm import plot_cost_vs_vocabulary, plot_soft_capping
+from helpers.plots import plot_cost_vs_vocabulary, plot_soft_capping
 
 
 def test_soft_capping_draws_the_identity_and_one_capped_curve_per_cap():

@@ -1,5 +1,5 @@
-"""Checkers of notebook 08: a catalogue of plausible wrong answers, each rejected with a
-message that names the mistake; the worked solutions pass (see also test_exercises.py)."""
+"""Checkers of notebook 08: the plausible wrong answers of its catalogue (run, with every other
+exercise's, by test_wrong_answers.py), and how its verdicts read."""
 
 import pytest
 import torch
@@ -159,7 +159,7 @@ def with_autograd_grad(raw, targets, softcap, z_weight):
 
 
 CATALOGUE = [
-    # (check, wrong answer, words the message must contain)
+    # (check, wrong answer, words the message must contain): see test_wrong_answers.py
     ("check_blockwise_logsumexp", lse_materialising_the_logits, "whole 6 x 23 logit matrix"),
     ("check_blockwise_logsumexp", lse_without_rescaling, "not rescaled"),
     ("check_blockwise_logsumexp", lse_adding_block_results, "adds logarithms"),
@@ -182,21 +182,12 @@ CATALOGUE = [
 ]
 
 
-@pytest.mark.parametrize(("check", "wrong", "words"), CATALOGUE,
-                         ids=[wrong.__name__ for _, wrong, _ in CATALOGUE])
-def test_each_wrong_answer_is_rejected_with_a_message_naming_the_mistake(check, wrong, words):
-    report = getattr(nb08, check)(wrong)
-    assert report.status == "failed", str(report)
-    assert words in str(report), str(report)
-    assert str(report).isascii(), "checker output is plain text"
-
-
 @pytest.mark.parametrize("name", ["blockwise_logsumexp", "token_chunked_mean_loss",
                                   "capped_z_loss_grad"])
 def test_the_worked_solution_passes_in_plain_text(name):
     report = getattr(nb08, f"check_{name}")(getattr(SOLUTIONS, name))
     assert report.ok, str(report)
-    assert str(report).startswith("[passed] ") and str(report).isascii()
+    assert str(report).startswith("PASSED: ") and str(report).isascii()
 
 
 def test_an_untouched_skeleton_is_not_done_in_plain_text():
@@ -205,7 +196,7 @@ def test_an_untouched_skeleton_is_not_done_in_plain_text():
 
     report = nb08.check_capped_z_loss_grad(skeleton)
     assert report.status == "not done"
-    assert str(report).startswith("[not done] ") and repr(report) == str(report)
+    assert str(report).startswith("NOT DONE: ") and repr(report) == str(report)
 
 
 def test_a_function_that_raises_is_a_failed_case_not_a_crash():

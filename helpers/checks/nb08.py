@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
-from helpers.checks.core import NOT_DONE, PASSED, Case, Report, compare_arrays, run_cases
+from helpers.checks.core import Case, Report, compare_arrays, run_cases
 
 __all__ = [
     "check_blockwise_logsumexp",
@@ -30,26 +30,6 @@ __all__ = [
 ]
 
 _AUTOGRAD_CALLS = {"backward", "requires_grad_"}
-
-
-class PlainReport(Report):
-    """A :class:`Report` whose text is plain words (no symbols a font may lack)."""
-
-    def __str__(self) -> str:
-        if self.status == PASSED:
-            head = f"[passed] {self.exercise}: all {self.total} cases passed."
-        elif self.status == NOT_DONE:
-            head = f"[not done] {self.exercise}: not done yet."
-        else:
-            head = f"[failed] {self.exercise}: {self.passed} of {self.total} cases passed."
-        return head + (f"\n{self.detail}" if self.detail else "")
-
-    __repr__ = __str__
-
-
-def _plain(report: Report) -> PlainReport:
-    return PlainReport(report.exercise, report.status, report.passed, report.total,
-                       report.detail)
 
 
 class _Recorder(TorchFunctionMode):
@@ -126,11 +106,10 @@ class _Exercise:
 
 
 def _run(title: str, candidate: Callable, exercise: _Exercise, cases: list[Case],
-         hint: str) -> PlainReport:
+         hint: str) -> Report:
     if not callable(candidate):
         raise TypeError(f"pass your function itself, not {type(candidate).__name__}")
-    report = run_cases(title, exercise.call, cases, hint=hint, compare=exercise.compare)
-    return _plain(report)
+    return run_cases(title, exercise.call, cases, hint=hint, compare=exercise.compare)
 
 
 def _linear_inputs(generator, rows, dim, classes, dtype=torch.float64, scale=1.0):

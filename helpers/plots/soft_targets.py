@@ -1,0 +1,86 @@
+"""Figures of notebook 09 (soft targets): a teacher's probabilities at several temperatures.
+
+Part of ``helpers.plots``: import the functions from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from helpers.plots._base import _new_axes
+from helpers.validation import check_labels, check_probabilities
+
+__all__ = ["plot_soft_targets"]
+
+
+def plot_soft_targets(
+    probs_by_temperature: Mapping[float, object],
+    class_names: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Grouped bars: one distribution over the classes per temperature (notebook 09).
+
+    ``probs_by_temperature`` maps a temperature ``T`` to the 1-D probabilities
+    ``softmax(z / T)`` of one example; every distribution has the same number of classes.
+    The y axis is logarithmic, so the small probabilities of the wrong classes (the
+    "dark knowledge" a student learns from) stay visible. Returns the figure.
+
+    Raises
+    ------
+    TypeError
+        If ``probs_by_temperature`` is not a mapping, or a temperature is not a number.
+    ValueError
+        If it is empty, a temperature is not positive, a distribution is not 1-D, does not
+        sum to 1 or holds a zero, or the distributions differ in length from each other or
+        from ``class_names``.
+    """
+    if not isinstance(probs_by_temperature, Mapping):
+        raise TypeError(
+            "probs_by_temperature must map temperatures to probabilities, got "
+            f"{type(probs_by_temperature).__name__}"
+        )
+    if not probs_by_temperature:
+        raise ValueError("probs_by_temperature is empty: give at least one temperature")
+    rows = []
+    for temperature, values in probs_by_temperature.items():
+        if isinstance(temperature, bool) or not isinstance(temperature, int | float):
+            raise TypeError(f"temperatures must be numbers, got {temperature!r}")
+        if not temperature > 0:
+            raise ValueError(f"temperatures must be positive, got {temperature}")
+        probs = check_probabilities(values, f"probabilities at T={temperature}")
+        if probs.ndim != 1:
+            raise ValueError(
+                f"probabilities at T={temperature} must be 1-D (one example), "
+                f"got shape {probs.shape}"
+            )
+        if (probs <= 0).any():
+            raise ValueError(
+                f"probabilities at T={temperature} hold a zero: a log axis cannot show it"
+            )
+        rows.append((float(temperature), probs))
+    count = rows[0][1].size
+    if any(probs.size != count for _, probs in rows):
+        raise ValueError("every distribution must have the same number of classes")
+    names = check_labels(class_names, count, "class_names")
+
+    ax = _new_axes(ax, figsize=(7.0, 3.2))
+    width = 0.8 / len(rows)
+    positions = np.arange(count)
+    for index, (temperature, probs) in enumerate(rows):
+        offset = (index - (len(rows) - 1) / 2) * width
+        ax.bar(positions + offset, probs, width=width, label=f"T = {temperature:g}")
+    ax.set_yscale("log")
+    ax.set_xticks(positions, names)
+    ax.set_xlabel("class")
+    ax.set_ylabel("probability (log scale)")
+    ax.legend(loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure

@@ -1,42 +1,77 @@
-"""Notebook 05 reads its test splits once, at the end: checked in the source and at run time.
+"""Notebooks 05 and 09 read their test splits once, at the end: checked in the source.
 
-At run time the notebook itself asserts ``test_reads == 0`` before its final evaluation and
+At run time each notebook asserts ``test_reads == 0`` before its final evaluation and
 ``== 1`` after it (nbval runs those cells); here the source is checked so that no cell
-before that evaluation can even reach a test split.
+before that evaluation can even reach a test split, and no cell after it reads one again.
 """
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_training_on_mnist.ipynb"
-FINAL_EVALUATION = "05-training-on-mnist-test-2"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+TEST_READ = re.compile(r"test_split\(|\.x_test\b|\.y_test\b")
 TEST_ACCESS = re.compile(r"test_split\(|\.x_test\b|\.y_test\b|\bx_test\b|\by_test\b")
 
 
-def code_cells():
-    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+@dataclass(frozen=True)
+class FinalEvaluation:
+    notebook: str
+    cell_id: str
+    splits_read: int  # how many test splits the final cell reads, each once
+    last_line: str  # the assertion that closes the final cell
+    seeds: str  # where the seeds are fixed...
+    first_training: str  # ...before the first training starts
+
+
+FINAL = [
+    FinalEvaluation(
+        "05_training_on_mnist", "05-training-on-mnist-test-2", 3,
+        "assert splits.test_reads == pair.test_reads == digits.test_reads == 1",
+        "SEEDS = (0, 1, 2, 3, 4)", "fit(",
+    ),
+    FinalEvaluation(
+        "09_soft_targets", "09-soft-targets-test-2", 1,
+        "assert digits.test_reads == 1", "SEEDS = (0, 1, 2)", "train_teacher(0.0)",
+    ),
+]
+
+
+def code_cells(final):
+    cells = nbformat.read(NOTEBOOKS / f"{final.notebook}.ipynb", as_version=4).cells
     return [c for c in cells if c.cell_type == "code"]
 
 
-def test_no_cell_before_the_final_evaluation_touches_a_test_split():
-    cells = code_cells()
+@pytest.mark.parametrize("final", FINAL, ids=[f.notebook for f in FINAL])
+def test_no_cell_before_the_final_evaluation_touches_a_test_split(final):
+    cells = code_cells(final)
     ids = [c.id for c in cells]
-    assert FINAL_EVALUATION in ids, "the final evaluation cell is missing"
-    for cell in cells[: ids.index(FINAL_EVALUATION)]:
+    assert final.cell_id in ids, "the final evaluation cell is missing"
+    for cell in cells[: ids.index(final.cell_id)]:
         assert not TEST_ACCESS.search(cell.source), f"{cell.id} reads a test split"
 
 
-def test_the_final_evaluation_reads_each_split_once_and_checks_the_counters():
-    final = next(c for c in code_cells() if c.id == FINAL_EVALUATION)
-    source = final.source
-    assert source.count("test_split()") == 3  # digits 0-2, 1 vs 7, all ten
-    reads_before = source.index("test_reads == 0")
-    assert reads_before < source.index("test_split()")
-    assert source.rstrip().endswith(
-        "assert splits.test_reads == pair.test_reads == digits.test_reads == 1"
-    )
+@pytest.mark.parametrize("final", FINAL, ids=[f.notebook for f in FINAL])
+def test_the_final_evaluation_reads_each_split_once_and_checks_the_counters(final):
+    cells = code_cells(final)
+    ids = [c.id for c in cells]
+    source = cells[ids.index(final.cell_id)].source
+    assert source.count("test_split()") == final.splits_read
+    assert source.index("test_reads == 0") < source.index("test_split()")
+    assert source.rstrip().endswith(final.last_line)
+    for cell in cells[ids.index(final.cell_id) + 1:]:
+        assert not TEST_READ.search(cell.source), f"{cell.id} reads a test split again"
+
+
+@pytest.mark.parametrize("final", FINAL, ids=[f.notebook for f in FINAL])
+def test_the_seeds_are_fixed_in_advance(final):
+    sources = [c.source for c in code_cells(final)]
+    fixed = next(i for i, s in enumerate(sources) if final.seeds in s)
+    training = next(i for i, s in enumerate(sources) if final.first_training in s)
+    assert fixed <= training, "the seeds are chosen after training began"
 
 
 def test_the_pattern_catches_every_way_of_reading_the_test_split():

@@ -29,20 +29,12 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from slide_fit import CHROMIUM_ARGS, chromium_path  # noqa: E402  (one Chromium setup)
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
-# The flags a root, sandbox-less, offline machine needs (and no background traffic).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LAB_TIMEOUT_S = 90
 RUN_ALL_TIMEOUT_S = 120
 
@@ -53,12 +45,6 @@ def _missing(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (in CI the browser test must run: .ci/run installs it)")
     pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    """The Chromium to drive: ``$CHROMIUM`` if set, else Debian's ``chromium`` on PATH."""
-    candidates = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else CHROMIUM_CANDIDATES
-    return next(filter(None, map(shutil.which, candidates)), None)
 
 
 @pytest.fixture(scope="module")

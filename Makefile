@@ -45,7 +45,7 @@ lint: $(STAMP)
 # One worker per core, one thread per worker: more threads per worker only fight for the
 # cores. Stored outputs are identical with any thread count (make test-portable checks it).
 TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
+TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint
 	$(TEST_CMD)

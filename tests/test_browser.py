@@ -219,15 +219,14 @@ def test_lab_runs_the_first_notebook_without_errors(browser, lab):
         if done and all(all(c["images"]) for c in code):
             break
         assert time.monotonic() < deadline, f"cells still running: {[c['prompt'] for c in code]}"
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(200)
     page.screenshot(path=ARTIFACTS / f"lab_{notebook.stem}_end.png")
     page.locator(".jp-RenderedImage img").first.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / f"lab_{notebook.stem}_figure.png")
     numbers = [int(c["prompt"].strip()[1:-2]) for c in code]
     assert numbers == list(range(1, len(code) + 1)), "every cell ran once, in order"
-    for index, cell in enumerate(code, start=1):
-        expected_error = "NBVAL_RAISES_EXCEPTION" in cell["source"]
-        assert cell["errors"] == 0 or expected_error, f"cell {index} shows an error"
+    for index, cell in enumerate(code, start=1):  # no cell may raise (Run All never stops)
+        assert cell["errors"] == 0, f"cell {index} shows an error"
     figures = sum(len(c["images"]) for c in code)
     assert figures >= stored_image_outputs(notebook) > 0, "figures did not render"
     if any(c["sliders"] for c in code):  # a live control: moving it redraws its picture
@@ -259,7 +258,10 @@ def site_server(built_site):
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out))
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Poll every 20 ms, so that shutdown() returns at once (the default waits 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", built_site
     server.shutdown()

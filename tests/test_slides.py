@@ -160,3 +160,20 @@ def test_lesson_is_a_45_minute_lecture(path):
     screens = counts["slide"] + counts["subslide"]
     assert MIN_SCREENS <= screens <= MAX_SCREENS, f"{screens} screens: {dict(counts)}"
     assert counts["slide"] >= 5, "a lecture needs sections (## headings)"
+
+
+def test_the_readme_syllabus_gives_each_decks_estimated_times():
+    """The "present / alone" column of the README follows the estimates of the slide rule."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        if path.parent.name == "solutions":
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        present = slide_metadata.presenting_minutes(slide_metadata.expected_slide_types(notebook))
+        alone = slide_metadata.reading_minutes(notebook)
+        row = next(line for line in readme.splitlines()
+                   if line.startswith(f"| {path.name[:2]} |"))
+        assert f"| {present:.0f} / {alone:.0f} min |" in row, (
+            f"README syllabus: {path.name} presents in about {present:.0f} min and takes about "
+            f"{alone:.0f} min alone"
+        )

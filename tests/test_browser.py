@@ -9,8 +9,6 @@ Screenshots go to ``test-artifacts/``. Select or leave out these tests with
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
@@ -20,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -30,7 +27,7 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from slide_fit import CHROMIUM_ARGS, chromium_path  # noqa: E402  (one Chromium setup)
+from slide_fit import CHROMIUM_ARGS, chromium_path, serve  # noqa: E402  (one setup)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -249,23 +246,8 @@ def test_lab_runs_the_first_notebook_without_errors(browser, lab):
 
 @pytest.fixture(scope="module")
 def site_server(built_site):
-    out = built_site[0]
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out))
-    )
-    # Poll every 20 ms, so that shutdown() returns at once (the default waits 0.5 s).
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", built_site
-    server.shutdown()
-    server.server_close()
+    with serve(built_site[0]) as base:  # the static server of tools/slide_fit.py
+        yield base, built_site
 
 
 MATH = ".MathJax_CHTML, .MathJax, mjx-container, .katex"

@@ -252,3 +252,14 @@ def test_guarded_enforces_each_rule():
         2,)  # a chunk wider than the tensor allows reading it whole
     with pytest.raises(TypeError, match="pass your function itself"):
         guarded("softmax")
+
+
+def test_torch_watch_records_the_largest_new_tensor_not_views():
+    from helpers.checks.core import TorchWatch
+
+    source = torch.zeros(2, 3)
+    with TorchWatch() as watch:
+        wide = torch.ones(4, 5) + 1  # a new tensor of 20 numbers
+        _ = wide[:, :2]  # a view: not new memory
+        _ = source @ torch.ones(3, 2)
+    assert watch.largest == (20, (4, 5))

@@ -314,13 +314,15 @@ class TorchWatch(TorchFunctionMode):
     grad). Tensors given to :meth:`watch` are followed: ``widest(t)`` is the widest slice
     of ``t`` read along the watched axis, ``whole(t)`` the first call that read all of
     ``t`` at once (anything but slicing and metadata), ``max_reads(t)`` how many times the
-    most-read index along the axis was read.
+    most-read index along the axis was read. ``largest`` is ``(numel, shape)`` of the
+    largest new tensor (not a view) that a call made: a materialised matrix shows there.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[str] = []
         self.autograd = ""
+        self.largest: tuple[int, tuple[int, ...]] = (0, ())
         self._watched: list[_Watched] = []
 
     def watch(self, tensor: torch.Tensor, axis: int) -> None:
@@ -346,8 +348,12 @@ class TorchWatch(TorchFunctionMode):
         if name in _AUTOGRAD_CALLS and not self.autograd:
             self.autograd = name
         result = func(*args, **kwargs)
+        outputs, _ = tree_flatten(result)
+        for output in outputs:
+            if isinstance(output, torch.Tensor) and output._base is None:
+                if output.numel() > self.largest[0]:
+                    self.largest = (output.numel(), tuple(output.shape))
         if not self.autograd and name not in _METADATA:
-            outputs, _ = tree_flatten(result)
             if any(isinstance(o, torch.Tensor) and o.requires_grad for o in outputs):
                 self.autograd = name
         if self._watched:

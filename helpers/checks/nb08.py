@@ -19,39 +19,14 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from torch.overrides import TorchFunctionMode
 
-from helpers.checks.core import Case, Report, compare_arrays, run_cases
+from helpers.checks.core import Case, Report, TorchWatch, compare_arrays, run_cases
 
 __all__ = [
     "check_blockwise_logsumexp",
     "check_token_chunked_mean_loss",
     "check_capped_z_loss_grad",
 ]
-
-_AUTOGRAD_CALLS = {"backward", "requires_grad_"}
-
-
-class _Recorder(TorchFunctionMode):
-    """Records the largest new tensor and any autograd call made inside the block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.largest: tuple[int, tuple[int, ...]] = (0, ())
-        self.autograd: str = ""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = getattr(func, "__name__", "")
-        if name in _AUTOGRAD_CALLS or func is torch.autograd.grad:
-            self.autograd = self.autograd or f"{name}()"
-        result = func(*args, **(kwargs or {}))
-        outputs = result if isinstance(result, tuple | list) else (result,)
-        for output in outputs:
-            if isinstance(output, torch.Tensor) and output._base is None:
-                if output.numel() > self.largest[0]:
-                    self.largest = (output.numel(), tuple(output.shape))
-        return result
-
 
 @dataclass(frozen=True)
 class _Rules:
@@ -69,13 +44,13 @@ class _Exercise:
     candidate: Callable
     rtol: float
     atol: float
-    last: _Recorder | None = None
+    last: TorchWatch | None = None
     rules: dict[str, _Rules] = field(default_factory=dict)
     mistakes: dict[str, list] = field(default_factory=dict)
     non_finite: str = ""                # what an inf or nan answer usually means
 
     def call(self, *args):
-        recorder = _Recorder()
+        recorder = TorchWatch()
         self.last = None
         copies = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
         with recorder:

@@ -28,9 +28,11 @@ from statistics import NormalDist
 import torch
 from torch import nn
 
+from helpers.validation import as_float_array
+
 __all__ = [
     "History", "prepare_targets", "predict", "evaluate", "train_epoch", "fit",
-    "accuracy_interval",
+    "accuracy_interval", "mean_sd",
 ]
 
 SUPPORTED_LOSSES = (nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
@@ -217,3 +219,24 @@ def accuracy_interval(
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z / (1 + z * z / total) * math.sqrt(p * (1 - p) / total + z * z / (4 * total**2))
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_sd(values: object, scale: float = 1.0, digits: int = 3) -> str:
+    """``"mean ± sd"`` of results over seeds, times ``scale``, with ``digits`` decimals.
+
+    Introduced in notebook 06 (and used in 09): a result that depends on the random seed is
+    reported as the mean and the sample standard deviation (``ddof=1``) over seeds fixed in
+    advance, e.g. ``mean_sd([0.93, 0.94, 0.95], scale=100, digits=1)`` is ``"94.0 ± 1.0"``.
+
+    Raises
+    ------
+    TypeError
+        If ``digits`` is not an integer, or ``values`` does not hold numbers.
+    ValueError
+        If there are fewer than two values (no spread to report), or one is not finite.
+    """
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise TypeError(f"digits must be a non-negative integer, got {digits!r}")
+    array = as_float_array(values, "values", ndim=1, min_size=2)
+    array = float(scale) * array
+    return f"{array.mean():.{digits}f} ± {array.std(ddof=1):.{digits}f}"

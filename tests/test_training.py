@@ -218,3 +218,27 @@ def test_accuracy_interval_on_300_digits_and_at_the_edges():
 def test_accuracy_interval_rejects_bad_input(args, error, message):
     with pytest.raises(error, match=message):
         accuracy_interval(*args)
+
+
+def test_mean_sd_uses_the_sample_standard_deviation():
+    from helpers.training import mean_sd
+
+    assert mean_sd([0.93, 0.94, 0.95], 100, 1) == "94.0 ± 1.0"
+    assert mean_sd((1.0, 3.0)) == "2.000 ± 1.414"  # ddof=1: sqrt(2)
+    assert mean_sd(torch.tensor([2.0, 2.0]), digits=0) == "2 ± 0"
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "error", "message"),
+    [
+        ([0.5], {}, ValueError, "at least 2"),
+        ([0.5, float("nan")], {}, ValueError, "NaN"),
+        ("0.5", {}, TypeError, "array of numbers"),
+        ([0.5, 0.6], {"digits": 1.5}, TypeError, "digits"),
+    ],
+)
+def test_mean_sd_rejects_bad_input(values, kwargs, error, message):
+    from helpers.training import mean_sd
+
+    with pytest.raises(error, match=message):
+        mean_sd(values, **kwargs)

@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,6 @@ class Machine:
     mkl_cbwr: str | None = None
     numpy_keep: str | None = "native"
     threads: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 MACHINES = (
@@ -130,7 +129,6 @@ def environment(machine: Machine, dispatch: list[str], features: dict[str, bool]
     if machine.threads:
         env["OMP_NUM_THREADS"] = str(machine.threads)
         env["MKL_NUM_THREADS"] = str(machine.threads)
-    env.update(machine.extra)
     return env
 
 

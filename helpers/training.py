@@ -79,29 +79,41 @@ def prepare_targets(loss_fn: nn.Module, labels: torch.Tensor) -> torch.Tensor:
     return labels.float().unsqueeze(1)
 
 
-def predict(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Predicted class labels ``(N,)`` (int64), without tracking gradients."""
+def labels_from_outputs(loss_fn: nn.Module, outputs: torch.Tensor) -> torch.Tensor:
+    """Class labels ``(N,)`` (int64) from a model's outputs, as ``loss_fn`` reads them.
+
+    ``nn.CrossEntropyLoss``: the largest logit; ``nn.BCELoss``: probability >= 0.5;
+    ``nn.BCEWithLogitsLoss``: logit >= 0.
+    """
     _check_loss(loss_fn)
-    model.eval()
-    with torch.no_grad():
-        outputs = model(x)
     if isinstance(loss_fn, nn.CrossEntropyLoss):
         return outputs.argmax(dim=1)
     threshold = 0.5 if isinstance(loss_fn, nn.BCELoss) else 0.0
     return (outputs[:, 0] >= threshold).long()
 
 
+def predict(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Predicted class labels ``(N,)`` (int64), without tracking gradients."""
+    _check_loss(loss_fn)
+    model.eval()
+    with torch.no_grad():
+        return labels_from_outputs(loss_fn, model(x))
+
+
 def evaluate(
     model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[float, float]:
-    """``(mean loss, accuracy)`` of ``model`` on ``x, y``, without tracking gradients."""
+    """``(mean loss, accuracy)`` of ``model`` on ``x, y``, without tracking gradients.
+
+    One forward pass gives both, as in notebook 05's ``evaluate``.
+    """
     _check_loss(loss_fn)
     _check_data(x, y, "eval")
     model.eval()
     with torch.no_grad():
         outputs = model(x)
         loss = loss_fn(outputs, prepare_targets(loss_fn, y)).item()
-    accuracy = (predict(model, loss_fn, x) == y).float().mean().item()
+        accuracy = (labels_from_outputs(loss_fn, outputs) == y).float().mean().item()
     return loss, accuracy
 
 

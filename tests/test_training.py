@@ -12,6 +12,7 @@ from helpers.training import (
     accuracy_interval,
     evaluate,
     fit,
+    labels_from_outputs,
     predict,
     prepare_targets,
     train_epoch,
@@ -41,15 +42,20 @@ def test_prepare_targets_follows_the_loss():
         assert targets[:, 0].tolist() == [0.0, 1.0, 1.0]
 
 
+class Fixed(nn.Module):
+    """Returns the same outputs whatever the input, and counts its forward passes."""
+
+    def __init__(self, outputs):
+        super().__init__()
+        self.outputs = outputs
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.outputs
+
+
 def test_predict_reads_the_output_as_the_loss_means_it():
-    class Fixed(nn.Module):
-        def __init__(self, outputs):
-            super().__init__()
-            self.outputs = outputs
-
-        def forward(self, x):
-            return self.outputs
-
     x = torch.zeros(3, 2)
     logits = torch.tensor([[0.1, 2.0], [3.0, -1.0], [0.0, 0.5]])
     assert predict(Fixed(logits), nn.CrossEntropyLoss(), x).tolist() == [1, 0, 1]
@@ -57,6 +63,23 @@ def test_predict_reads_the_output_as_the_loss_means_it():
     assert predict(Fixed(probabilities), nn.BCELoss(), x).tolist() == [0, 1, 1]
     scores = torch.tensor([[-0.1], [0.0], [2.0]])
     assert predict(Fixed(scores), nn.BCEWithLogitsLoss(), x).tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("loss_fn", "outputs"),
+    [
+        (nn.CrossEntropyLoss(), [[0.1, 2.0], [3.0, -1.0], [0.0, 0.5]]),
+        (nn.BCELoss(), [[0.2], [0.5], [0.9]]),
+        (nn.BCEWithLogitsLoss(), [[-0.1], [0.0], [2.0]]),
+    ],
+)
+def test_evaluate_scores_one_forward_pass_as_predict_reads_it(loss_fn, outputs):
+    x, y = torch.zeros(3, 2), torch.tensor([1, 1, 1])  # each loss reads one output as 0
+    model = Fixed(torch.tensor(outputs))
+    _, accuracy = evaluate(model, loss_fn, x, y)
+    assert model.calls == 1
+    expected = (predict(Fixed(torch.tensor(outputs)), loss_fn, x) == y).float().mean().item()
+    assert accuracy == expected == pytest.approx(2 / 3)
 
 
 def test_evaluate_matches_a_direct_computation():
@@ -175,6 +198,8 @@ def test_other_helpers_reject_unsupported_losses():
         evaluate(multiclass(), nn.MSELoss(), x, y)
     with pytest.raises(TypeError, match="loss_fn must be one of"):
         prepare_targets("cross-entropy", y)
+    with pytest.raises(TypeError, match="loss_fn must be one of"):
+        labels_from_outputs(nn.MSELoss(), torch.zeros(3, 1))
 
 
 # ---- accuracy_interval ----------------------------------------------------------------------

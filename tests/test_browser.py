@@ -254,6 +254,7 @@ MATH = ".MathJax_CHTML, .MathJax, mjx-container, .katex"
 MATH_ERRORS = ".MathJax_Error, merror, .katex-error"
 
 
+@pytest.mark.site_build
 def test_site_and_slides_render_math_and_fetch_nothing_outside(browser, site_server):
     base, (out, _, notebooks) = site_server
     lesson = notebooks[0]
@@ -268,16 +269,17 @@ def test_site_and_slides_render_math_and_fetch_nothing_outside(browser, site_ser
     assert page.locator("#syllabus li").count() >= 1
     page.screenshot(path=ARTIFACTS / "site_index.png")
 
-    pages = [f"lessons/{lesson.stem}.html", f"slides/{lesson.stem}.slides.html"]
-    pages += [f"solutions/{p.stem}.html" for p in notebooks[1:]]
+    # The slides last: the checks after the loop continue on that page.
+    pages = [f"lessons/{lesson.stem}.html"] + [f"solutions/{p.stem}.html" for p in notebooks[1:]]
+    pages += [f"slides/{lesson.stem}.slides.html"]
     for path in pages:
-        page.goto(f"{base}/{path}")
-        page.wait_for_load_state("networkidle")
+        page.goto(f"{base}/{path}")  # returns after the load event: scripts, styles, images
         page.wait_for_function(
             "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
             " && MathJax.Hub.queue.running === 0",
             timeout=30_000,
         )
+        page.evaluate("() => document.fonts.ready.then(() => true)")  # web fonts fetched too
         page.screenshot(path=ARTIFACTS / f"site_{path.replace('/', '_')}.png")
         if not path.startswith("solutions/"):
             assert page.locator(MATH).count() > 0, f"{path}: no rendered math"
@@ -286,7 +288,6 @@ def test_site_and_slides_render_math_and_fetch_nothing_outside(browser, site_ser
         assert all(images), f"{path}: an image did not load"
 
     # The slides follow the slide metadata: one screen per slide or sub-slide.
-    page.goto(f"{base}/slides/{lesson.stem}.slides.html")
     page.locator(".reveal.ready").wait_for(timeout=30_000)
     screens = page.locator(".reveal .slides section:not(:has(section))").count()
     types = [
@@ -294,8 +295,13 @@ def test_site_and_slides_render_math_and_fetch_nothing_outside(browser, site_ser
         for c in nbformat.read(lesson, as_version=4).cells
     ]
     assert screens == types.count("slide") + types.count("subslide")
+    page.evaluate(
+        "() => { window.slideMoved = false;"
+        " Reveal.on('slidetransitionend', () => { window.slideMoved = true; }); }"
+    )
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(800)  # the slide transition
+    page.wait_for_function("() => window.slideMoved", timeout=10_000)  # the transition ended
+    assert page.evaluate("() => Reveal.getIndices().h") == 1
     page.screenshot(path=ARTIFACTS / f"site_slides_{lesson.stem}_2.png")
     # Each formula shows once: no quick preview left next to the rendered math.
     assert page.locator(".MathJax_PHTML, .MJXp-math").count() == 0

@@ -202,6 +202,7 @@ def expected_images(notebook):
     return outputs + pictures
 
 
+@pytest.mark.site_build
 def test_built_site_fetches_nothing_from_outside(built_site):
     out, report, _ = built_site
     assert report["fetched"] == {}, "pages would load these from the network"
@@ -210,6 +211,7 @@ def test_built_site_fetches_nothing_from_outside(built_site):
     assert (out / "external-urls.txt").is_file()
 
 
+@pytest.mark.site_build
 def test_built_pages_embed_every_figure_and_load_local_mathjax(built_site):
     out, _, notebooks = built_site
     lesson = notebooks[0]
@@ -224,6 +226,7 @@ def test_built_pages_embed_every_figure_and_load_local_mathjax(built_site):
         assert "widget-view+json" not in text and "unpkg" not in text
 
 
+@pytest.mark.site_build
 def test_slides_follow_the_slide_metadata(built_site):
     out, _, notebooks = built_site
     lesson = notebooks[0]
@@ -251,6 +254,7 @@ def test_built_pages_show_no_nbval_marker(tmp_path):
         assert "NBVAL" not in text and "timing" in text
 
 
+@pytest.mark.site_build
 def test_index_links_every_built_page_in_order(built_site):
     out, _, notebooks = built_site
     index = (out / "index.html").read_text(encoding="utf-8")

@@ -7,15 +7,16 @@ STAMP  := $(VENV)/.installed-from-requirements
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
-	test-portable test-run-all test-slides check benchmark-tests
+	test-portable test-run-all test-slides test-site check benchmark-tests
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
-	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-slides, site"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-slides, test-site, site"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
 	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
+	@echo "make test-site      build lesson 01's pages and slides and check them, in headless Chromium too"
 	@echo "make benchmark-tests  time make test (wall clock) and list the slowest tests"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
@@ -44,7 +45,10 @@ lint: $(STAMP)
 
 # One worker per core, one thread per worker: more threads per worker only fight for the
 # cores. Stored outputs are identical with any thread count (make test-portable checks it).
-TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Python's bytecode caches (__pycache__/, ignored by git) stay on even where the environment
+# turns them off (PYTHONDONTWRITEBYTECODE): without them every worker, kernel and script
+# recompiles the course's modules and pytest rewrites every test file again (about 2 s a run).
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=
 TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint
@@ -56,7 +60,7 @@ test-portable: $(STAMP)
 test-run-all: $(STAMP)
 	$(BIN)/python tools/run_all.py
 
-check: test test-portable test-run-all test-slides site
+check: test test-portable test-run-all test-slides test-site site
 
 benchmark-tests: $(STAMP)
 	$(BIN)/python tools/benchmark_tests.py
@@ -65,6 +69,9 @@ benchmark-tests: $(STAMP)
 # `make test` keeps its time budget. Report in test-artifacts/slide-fit.txt.
 test-slides: $(STAMP)
 	$(BIN)/python -m pytest -m slides_fit tests/test_slide_fit.py
+
+test-site: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -m site_build tests/test_site.py tests/test_browser.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

@@ -3,8 +3,10 @@
 (Notebooks run in their own kernels under nbval and keep the inline backend.)
 """
 
+import gc
+import sys
+
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 
 matplotlib.use("Agg")
@@ -13,10 +15,12 @@ matplotlib.use("Agg")
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
-    plt.close("all")
+    pyplot = sys.modules.get("matplotlib.pyplot")  # not imported for nothing (xdist's controller)
+    if pyplot is not None:
+        pyplot.close("all")
 
 
-# ---- the offline site, built once per test run (tests/test_site.py, tests/test_browser.py)
+# ---- the offline site, built once per process (tests/test_site.py, tests/test_browser.py)
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
@@ -48,21 +52,33 @@ def built_site(tmp_path_factory):
     return out, report, chosen
 
 
-def pytest_collection_modifyitems(config, items):
-    """The slide-fit walk (marker ``slides_fit``, about a minute) runs only when asked for.
+# Heavier checks that `make test` leaves out: marker -> the command that runs them.
+ON_REQUEST = {
+    "slides_fit": "make test-slides",  # every slide of every deck (about a minute)
+    "site_build": "make test-site",  # builds a lesson's pages and slides, opens them in Chromium
+}
 
-    Asked for: ``-m`` names it (``make test-slides`` runs ``-m slides_fit``), or its file is
-    given on the command line. Any other run, ``make test`` first, leaves it out.
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked with a key of ``ON_REQUEST`` run only when asked for.
+
+    Asked for: ``-m`` names the marker (``make test-slides`` runs ``-m slides_fit``), or the
+    test's file is given on the command line. Any other run, ``make test`` first, leaves
+    them out (reported as deselected).
     """
-    asked = "slides_fit" in (config.option.markexpr or "") or any(
-        "test_slide_fit" in str(arg) for arg in config.args
-    )
-    if asked:
-        return
-    walks = [item for item in items if item.get_closest_marker("slides_fit")]
-    if walks:
-        config.hook.pytest_deselected(items=walks)
-        items[:] = [item for item in items if not item.get_closest_marker("slides_fit")]
+    markexpr = config.option.markexpr or ""
+    named = [str(arg).split("::")[0] for arg in config.args]
+
+    def asked(item) -> bool:
+        markers = [m for m in ON_REQUEST if item.get_closest_marker(m)]
+        if not markers or any(m in markexpr for m in markers):
+            return True
+        return any(str(item.path).endswith(name) for name in named if name.endswith(".py"))
+
+    left_out = [item for item in items if not asked(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if asked(item)]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -74,9 +90,25 @@ def pytest_terminal_summary(terminalreporter):
     }
     for reason in sorted(reasons):
         terminalreporter.write_line(f"NOTE: the browser tests did not run. {reason}", yellow=True)
-    report = getattr(terminalreporter.config, "slide_fit_report", None)
+    config = terminalreporter.config
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:  # the whole suite: make test
+        markexpr = config.option.markexpr or ""
+        for marker, command in ON_REQUEST.items():
+            if marker not in markexpr:
+                terminalreporter.write_line(f"not in this run: tests marked {marker} ({command})")
+    report = getattr(config, "slide_fit_report", None)
     if report:  # tests/test_slide_fit.py: the table per deck (details in test-artifacts/)
         terminalreporter.section("slide fit")
         for line in report.splitlines():
             if not line.startswith(tuple("0123456789")) or "screens" in line:
                 terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config):
+    """Let each process exit quickly: xdist waits for every worker's interpreter to shut down.
+
+    After a run a worker holds hundreds of thousands of objects (PyTorch's operator database
+    alone adds 280,000); moved out of the collector's reach, they are not scanned again by the
+    collections that run at interpreter exit (which added about 1.5 s to the end of a run).
+    """
+    gc.freeze()

@@ -1,7 +1,8 @@
 """The training loop of notebook 05, reusable: ``fit``, ``train_epoch``, ``evaluate``, ``predict``.
 
 Also :func:`accuracy_interval`, the confidence interval that notebook 05 puts around a test
-accuracy measured on a few hundred digits.
+accuracy measured on a few hundred digits, and two small tools of notebook 06 that 09 reuses:
+:func:`logits_of` (a trained model's logits, without a graph) and :func:`mean_sd`.
 
 Notebook 05 (``05_training_on_mnist.ipynb``) writes this loop out cell by cell for the
 3-class network, then shows that :func:`fit` gives exactly the same result for the same
@@ -31,8 +32,8 @@ from torch import nn
 from helpers.validation import as_float_array
 
 __all__ = [
-    "History", "prepare_targets", "predict", "evaluate", "train_epoch", "fit",
-    "accuracy_interval", "mean_sd",
+    "History", "prepare_targets", "labels_from_outputs", "predict", "evaluate", "logits_of",
+    "train_epoch", "fit", "accuracy_interval", "mean_sd",
 ]
 
 SUPPORTED_LOSSES = (nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
@@ -98,6 +99,26 @@ def predict(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor) -> torch.Tens
     model.eval()
     with torch.no_grad():
         return labels_from_outputs(loss_fn, model(x))
+
+
+def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)`` in eval mode, without recording gradients: the logits to score.
+
+    Introduced in notebook 06 (and used in 09), where trained networks' logits are scored,
+    calibrated and compared; no graph is kept, since no gradient is taken through them.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``nn.Module`` or ``x`` is not a tensor.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    model.eval()
+    with torch.no_grad():
+        return model(x)
 
 
 def evaluate(

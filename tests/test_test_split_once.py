@@ -1,4 +1,4 @@
-"""Notebooks 05 and 09 read their test splits once, at the end: checked in the source.
+"""Notebooks 05, 06 and 09 read their test splits once, at the end: checked in the source.
 
 At run time each notebook asserts ``test_reads == 0`` before its final evaluation and
 ``== 1`` after it (nbval runs those cells); here the source is checked so that no cell
@@ -32,6 +32,11 @@ FINAL = [
         "05_training_on_mnist", "05-training-on-mnist-test-2", 3,
         "assert splits.test_reads == pair.test_reads == digits.test_reads == 1",
         "SEEDS = (0, 1, 2, 3, 4)", "fit(",
+    ),
+    FinalEvaluation(
+        "06_calibration", "06-calibration-014", 1,
+        "assert digits.test_reads == 1", "SEEDS = (0, 1, 2, 3, 4)",
+        "networks = {seed: train(seed)",
     ),
     FinalEvaluation(
         "09_soft_targets", "09-soft-targets-test-2", 1,

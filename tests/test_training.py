@@ -13,6 +13,7 @@ from helpers.training import (
     evaluate,
     fit,
     labels_from_outputs,
+    logits_of,
     predict,
     prepare_targets,
     train_epoch,
@@ -80,6 +81,20 @@ def test_evaluate_scores_one_forward_pass_as_predict_reads_it(loss_fn, outputs):
     assert model.calls == 1
     expected = (predict(Fixed(torch.tensor(outputs)), loss_fn, x) == y).float().mean().item()
     assert accuracy == expected == pytest.approx(2 / 3)
+
+
+def test_logits_of_is_the_model_output_in_eval_mode_without_a_graph():
+    x, _ = tiny_data()
+    model = multiclass()
+    model.train()
+    logits = logits_of(model, x)
+    assert not model.training and not logits.requires_grad
+    with torch.no_grad():
+        assert torch.equal(logits, model(x))
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        logits_of(lambda t: t, x)
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+        logits_of(model, x.numpy())
 
 
 def test_evaluate_matches_a_direct_computation():

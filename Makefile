@@ -7,16 +7,17 @@ STAMP  := $(VENV)/.installed-from-requirements
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
-	test-portable test-run-all test-slides test-site check benchmark-tests
+	test-portable test-run-all test-slides test-site test-lab check benchmark-tests
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
-	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-slides, test-site, site"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-lab, test-slides, test-site, site"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
 	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
 	@echo "make test-site      build lesson 01's pages and slides and check them, in headless Chromium too"
+	@echo "make test-lab       start JupyterLab and run notebook 01 in headless Chromium"
 	@echo "make benchmark-tests  time make test (wall clock) and list the slowest tests"
 	@echo "make execute  re-execute every notebook in place (the only way outputs are stored)"
 	@echo "make images   regenerate the diagrams in images/"
@@ -60,7 +61,7 @@ test-portable: $(STAMP)
 test-run-all: $(STAMP)
 	$(BIN)/python tools/run_all.py
 
-check: test test-portable test-run-all test-slides test-site site
+check: test test-portable test-run-all test-lab test-slides test-site site
 
 benchmark-tests: $(STAMP)
 	$(BIN)/python tools/benchmark_tests.py
@@ -72,6 +73,11 @@ test-slides: $(STAMP)
 
 test-site: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -m site_build tests/test_site.py tests/test_browser.py
+
+# JupyterLab, started as `make lab` starts it, runs notebook 01 in headless Chromium: the
+# learner's Run All in the real front end (about 17 s of one core, so not in `make test`).
+test-lab: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -m lab_run tests/test_browser.py
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)

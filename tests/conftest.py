@@ -56,6 +56,7 @@ def built_site(tmp_path_factory):
 ON_REQUEST = {
     "slides_fit": "make test-slides",  # every slide of every deck (about a minute)
     "site_build": "make test-site",  # builds a lesson's pages and slides, opens them in Chromium
+    "lab_run": "make test-lab",  # JupyterLab runs notebook 01 in Chromium (about 17 s of a core)
 }
 
 

@@ -191,6 +191,7 @@ def stored_image_outputs(path: Path) -> int:
     )
 
 
+@pytest.mark.lab_run
 def test_lab_runs_the_first_notebook_without_errors(browser, lab):
     base, token, course = lab
     notebook = sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb"))[0]

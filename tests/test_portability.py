@@ -1,4 +1,5 @@
-"""tools/portability.py: the simulated machines are derived from the installed NumPy."""
+"""tools/portability.py: the simulated machines are derived from the installed NumPy, and
+the probe expects of each setting what the CPU that runs it can do."""
 
 import sys
 from pathlib import Path
@@ -57,3 +58,65 @@ def test_the_mkl_code_path_is_read_from_its_verbose_line():
     line = "MKL_VERBOSE SGEMM(N,N,64,64,64) 297.40us CNR:AVX2 Dyn:1 FastMM:1 TID:0  NThr:2"
     assert portability._mkl_code_path(line) == "AVX2"
     assert portability._mkl_code_path("no verbose output") is None
+
+
+INTEL = portability.Cpu("GenuineIntel", frozenset({"sse2", "avx", "avx2", "avx512f"}))
+AMD = portability.Cpu("AuthenticAMD", frozenset({"sse2", "avx", "avx2", "avx512f"}))
+OLD_INTEL = portability.Cpu("GenuineIntel", frozenset({"sse2", "avx"}))
+
+
+def test_the_cpu_is_read_from_cpuinfo():
+    text = ("processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2\n\n"
+            "processor\t: 1\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2\n")
+    cpu = portability.read_cpu(text)
+    assert cpu.vendor == "AuthenticAMD" and cpu.flags == {"fpu", "sse2", "avx2"}
+    assert portability.read_cpu("").vendor == "unknown"
+
+
+def test_mkl_instruction_set_branches_are_expected_only_on_intel_cpus_that_have_them():
+    assert portability.expected_mkl_branch("AVX2", INTEL) == ("AVX2", "")
+    assert portability.expected_mkl_branch("AVX512", INTEL) == ("AVX512", "")
+    branch, why = portability.expected_mkl_branch("AVX2", AMD)
+    assert branch == "AUTO" and "only on Intel" in why and "AuthenticAMD" in why
+    branch, why = portability.expected_mkl_branch("AVX2", OLD_INTEL)
+    assert branch == "AUTO" and "lacks avx2" in why
+    for cpu in (INTEL, AMD, OLD_INTEL):  # these two work on every x86-64
+        assert portability.expected_mkl_branch("COMPATIBLE", cpu) == ("COMPATIBLE", "")
+        assert portability.expected_mkl_branch("AUTO", cpu) == ("AUTO", "")
+    with pytest.raises(ValueError, match="unknown MKL_CBWR branch 'AVX3000'"):
+        portability.expected_mkl_branch("AVX3000", INTEL)
+
+
+def _seen(machine, **changes):
+    """What the probe reports when every setting of ``machine`` took effect."""
+    seen = {"aten": (machine.aten or "avx512").upper(), "threads": machine.threads or 2,
+            "numpy_enabled": [] if machine.numpy_keep is None else DISPATCH[:1], "mkl": True}
+    return {**seen, **changes}
+
+
+def test_the_avx2_configuration_passes_on_amd_with_a_note_and_fails_on_intel_without_it():
+    _, avx2, generic = portability.MACHINES
+    problems, note = portability.check_settings(avx2, _seen(avx2), "AUTO", DISPATCH, AMD)
+    assert problems == [] and "only on Intel" in note
+    problems, note = portability.check_settings(avx2, _seen(avx2), "AVX2", DISPATCH, INTEL)
+    assert problems == [] and note == ""
+    # On Intel the branch must take effect: AUTO there means the setting was lost.
+    problems, _ = portability.check_settings(avx2, _seen(avx2), "AUTO", DISPATCH, INTEL)
+    assert problems == ["MKL runs the AUTO code path, not AVX2"]
+    # COMPATIBLE must take effect on every vendor.
+    for cpu in (INTEL, AMD):
+        problems, _ = portability.check_settings(generic, _seen(generic), "AUTO", DISPATCH, cpu)
+        assert problems == ["MKL runs the AUTO code path, not COMPATIBLE"]
+        assert portability.check_settings(
+            generic, _seen(generic), "COMPATIBLE", DISPATCH, cpu) == ([], "")
+
+
+def test_every_other_setting_that_did_not_take_effect_is_named():
+    _, avx2, _ = portability.MACHINES
+    seen = _seen(avx2, aten="AVX512", threads=2, numpy_enabled=["X86_V3", "X86_V4"])
+    problems, _ = portability.check_settings(avx2, seen, None, DISPATCH, AMD)
+    assert problems == ["ATen capability is AVX512, not AVX2", "torch uses 2 threads, not 1",
+                        "NumPy still uses ['X86_V4']",
+                        "MKL did not report its code path (no MKL_VERBOSE line)"]
+    # A torch build without MKL has no MKL code path to check.
+    assert portability.check_settings(avx2, _seen(avx2, mkl=False), None, DISPATCH, INTEL)[0] == []

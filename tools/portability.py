@@ -13,6 +13,15 @@ Before the notebooks run, a probe in a fresh interpreter proves that each settin
 effect (ATen's capability, NumPy's enabled feature groups, MKL's code path, the thread
 count) and prints one line per configuration. NumPy's names for its feature groups change
 between versions, so they are read from the installed NumPy, never typed in.
+
+What a setting can do depends on the CPU that runs it, and the probe expects exactly that:
+oneMKL's instruction-set branches (``MKL_CBWR=AVX2``, ``AVX512``, ...) exist only on Intel
+processors that have the instruction set; elsewhere oneMKL documents that it ignores the
+value and runs its ``AUTO`` branch (measured on an AMD EPYC: ``CNR:AUTO`` for ``AVX2``,
+``AVX512`` and ``SSE4_2``). ``COMPATIBLE`` and ``AUTO`` work on every x86-64. So on an AMD
+CPU the "avx2" configuration runs ATen's and NumPy's AVX2 kernels with MKL's ``AUTO``
+branch, and its line says so; a setting that should have taken effect on this CPU and did
+not still fails the run.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -148,18 +158,58 @@ print(json.dumps({
 MKL_PROBE = "import torch; a = torch.ones(64, 64); a @ a"
 
 
-def probe(machine: Machine, env: dict, dispatch: list[str]) -> str:
-    """Prove, in a fresh interpreter with ``env``, that each setting took effect."""
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    seen = json.loads(out.strip().splitlines()[0])
-    verbose = subprocess.run(
-        [sys.executable, "-c", MKL_PROBE], env={**env, "MKL_VERBOSE": "1"},
-        capture_output=True, text=True, check=True,
-    ).stdout
-    cnr = _mkl_code_path(verbose)
+@dataclass(frozen=True)
+class Cpu:
+    """The processor's vendor and instruction-set flags, as the kernel reports them."""
+
+    vendor: str  # "GenuineIntel", "AuthenticAMD", ... or "unknown"
+    flags: frozenset[str]
+
+
+def read_cpu(cpuinfo: str | None = None) -> Cpu:
+    """This machine's CPU from ``/proc/cpuinfo`` (or the given text); "unknown" elsewhere."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return Cpu(platform.processor() or "unknown", frozenset())
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return Cpu(fields.get("vendor_id", "unknown"), frozenset(fields.get("flags", "").split()))
+
+
+# oneMKL's instruction-set branches and the CPU flag each needs ("available only for Intel
+# processors"; otherwise "CNR ignores this value and uses the AUTO branch").
+MKL_BRANCH_FLAGS = {
+    "SSE2": "sse2", "SSSE3": "ssse3", "SSE4_2": "sse4_2", "AVX": "avx", "AVX2": "avx2",
+    "AVX512": "avx512f", "AVX512_E1": "avx512_vnni",
+}
+
+
+def expected_mkl_branch(requested: str, cpu: Cpu) -> tuple[str, str]:
+    """The ``CNR`` code path oneMKL should report for ``MKL_CBWR=requested`` on ``cpu``.
+
+    Returns the branch and, when it is not the one requested, the reason.
+    """
+    if requested in ("AUTO", "COMPATIBLE"):
+        return requested, ""
+    if requested not in MKL_BRANCH_FLAGS:
+        raise ValueError(f"unknown MKL_CBWR branch {requested!r}; known: "
+                         f"AUTO, COMPATIBLE, {', '.join(MKL_BRANCH_FLAGS)}")
+    if cpu.vendor != "GenuineIntel":
+        return "AUTO", f"oneMKL's {requested} branch exists only on Intel CPUs ({cpu.vendor})"
+    if MKL_BRANCH_FLAGS[requested] not in cpu.flags:
+        return "AUTO", f"this CPU lacks {MKL_BRANCH_FLAGS[requested]}"
+    return requested, ""
+
+
+def check_settings(machine: Machine, seen: dict, cnr: str | None, dispatch: list[str],
+                   cpu: Cpu) -> tuple[list[str], str]:
+    """What did not take effect (empty: all did), and a note on what this CPU cannot do."""
     problems = []
+    note = ""
     if machine.aten and seen["aten"] != machine.aten.upper():
         problems.append(f"ATen capability is {seen['aten']}, not {machine.aten.upper()}")
     if machine.threads and seen["threads"] != machine.threads:
@@ -170,15 +220,37 @@ def probe(machine: Machine, env: dict, dispatch: list[str]) -> str:
         extra = [g for g in seen["numpy_enabled"] if g not in allowed]
         if extra:
             problems.append(f"NumPy still uses {extra}")
-    if machine.mkl_cbwr and cnr is not None and machine.mkl_cbwr not in cnr:
-        problems.append(f"MKL runs the {cnr} code path, not {machine.mkl_cbwr}")
-    if machine.mkl_cbwr and cnr is None:
-        problems.append("MKL did not report its code path (no MKL_VERBOSE line)")
+    if machine.mkl_cbwr and seen["mkl"]:
+        expected, why = expected_mkl_branch(machine.mkl_cbwr, cpu)
+        if cnr is None:
+            problems.append("MKL did not report its code path (no MKL_VERBOSE line)")
+        elif cnr != expected:
+            problems.append(f"MKL runs the {cnr} code path, not {expected}"
+                            + (f" ({why})" if why else ""))
+        elif why:
+            note = f"MKL_CBWR={machine.mkl_cbwr} cannot take effect here: {why}; expected {cnr}"
+    return problems, note
+
+
+def probe(machine: Machine, env: dict, dispatch: list[str], cpu: Cpu) -> str:
+    """Prove, in a fresh interpreter with ``env``, that each setting took effect on ``cpu``."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    seen = json.loads(out.strip().splitlines()[0])
+    verbose = subprocess.run(
+        [sys.executable, "-c", MKL_PROBE], env={**env, "MKL_VERBOSE": "1"},
+        capture_output=True, text=True, check=True,
+    ).stdout
+    cnr = _mkl_code_path(verbose)
+    problems, note = check_settings(machine, seen, cnr, dispatch, cpu)
     line = (
         f"{machine.name:8s} ({machine.description}): ATen {seen['aten']}, "
         f"{seen['threads']} thread(s), NumPy groups {seen['numpy_enabled'] or ['baseline']}, "
-        f"MKL {cnr or 'default code path'}"
+        f"MKL {cnr or ('default code path' if seen['mkl'] else 'absent from this torch build')}"
     )
+    if note:
+        line += f"\n  note: {note}"
     if problems:
         raise SystemExit(f"{line}\n  setting did not take effect: " + "; ".join(problems))
     return line
@@ -217,11 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = args.notebooks or ["notebooks"]
     chosen = [m for m in MACHINES if not args.config or m.name in args.config]
     dispatch, features = numpy_feature_groups()
+    cpu = read_cpu()
+    print(f"CPU: {cpu.vendor}, {platform.machine()}", flush=True)
     failures = []
     results = []
     for machine in chosen:
         env = environment(machine, dispatch, features)
-        print(probe(machine, env, dispatch), flush=True)
+        print(probe(machine, env, dispatch, cpu), flush=True)
         if args.probe_only:
             continue
         code, summary, elapsed = run_notebooks(env, notebooks)

@@ -186,7 +186,25 @@ def test_torch_watch_records_calls_and_autograd():
     assert watch.autograd
     with TorchWatch() as watch, torch.no_grad():
         torch.ones(3, requires_grad=True) * 2
-    assert watch.autograd == "torch.ones"  # the factory itself made a tensor that requires grad
+    # the factory itself made a tensor that requires grad
+    assert watch.autograd == watch.grad_maker == "torch.ones(..., requires_grad=True)"
+
+
+def test_torch_watch_blames_the_call_that_computed_the_gradient():
+    with TorchWatch() as watch:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        (x * 2).sum().backward()
+    assert watch.grad_maker == "torch.tensor(..., requires_grad=True)"
+    assert watch.autograd == "Tensor.backward"
+    with TorchWatch() as watch:
+        x = torch.tensor([1.0, 2.0]).requires_grad_()
+        torch.autograd.grad((x * 2).sum(), x)
+    assert watch.autograd == "torch.autograd.grad"
+    with TorchWatch() as watch:
+        x = torch.tensor([1.0, 2.0])
+        x.requires_grad = True
+        x * 2
+    assert watch.autograd == "Tensor.requires_grad = True"
 
 
 def test_torch_watch_follows_the_slices_of_a_watched_tensor():

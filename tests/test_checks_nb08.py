@@ -31,6 +31,16 @@ def lse_without_rescaling(hidden, weight, bias, block_size):
     return running_max + torch.log(total)
 
 
+def lse_without_rescaling_shifted_by_the_running_max(hidden, weight, bias, block_size):
+    running_max, total = None, 0.0
+    for start in _blocks(weight, block_size):
+        logits = hidden @ weight[start:start + block_size].T + bias[start:start + block_size]
+        block_max = logits.amax(dim=1)
+        running_max = block_max if running_max is None else torch.maximum(running_max, block_max)
+        total = total + torch.exp(logits - running_max[:, None]).sum(dim=1)
+    return running_max + torch.log(total)
+
+
 def lse_adding_block_results(hidden, weight, bias, block_size):
     total = 0.0
     for start in _blocks(weight, block_size):
@@ -96,6 +106,16 @@ def ignoring_ignore_index(hidden, weight, bias, targets, token_block, ignore_ind
     return total / count
 
 
+def log_of_softmax_per_chunk(hidden, weight, bias, targets, token_block, ignore_index=-100):
+    total, count = 0.0, 0
+    for z, t in _chunks(hidden, weight, bias, targets, token_block):
+        kept = t != ignore_index
+        log_probs = torch.log(torch.softmax(z, dim=1))
+        total = total - log_probs[kept.nonzero()[:, 0], t[kept]].sum()
+        count += int(kept.sum())
+    return total / count
+
+
 def all_tokens_at_once(hidden, weight, bias, targets, token_block, ignore_index=-100):
     return F.cross_entropy(F.linear(hidden, weight, bias), targets, ignore_index=ignore_index)
 
@@ -142,6 +162,16 @@ def gradient_of_the_sum(raw, targets, softcap, z_weight):
     return _grad(raw, targets, softcap, z_weight, divide=False)
 
 
+def softmax_without_the_max(raw, targets, softcap, z_weight):
+    logits = _capped(raw, softcap)
+    exps = torch.exp(logits)
+    lse = torch.log(exps.sum(dim=1, keepdim=True))
+    grad = (1 + 2 * z_weight * lse) * exps / exps.sum(dim=1, keepdim=True)
+    grad[torch.arange(len(targets)), targets] -= 1.0
+    grad = grad / raw.shape[0]
+    return grad if softcap is None else grad * (1 - (logits / softcap) ** 2)
+
+
 def with_backward(raw, targets, softcap, z_weight):
     leaf = raw.clone().requires_grad_(True)
     logits = _capped(leaf, softcap)
@@ -162,6 +192,8 @@ CATALOGUE = [
     # (check, wrong answer, words the message must contain): see test_wrong_answers.py
     ("check_blockwise_logsumexp", lse_materialising_the_logits, "whole 6 x 23 logit matrix"),
     ("check_blockwise_logsumexp", lse_without_rescaling, "not rescaled"),
+    ("check_blockwise_logsumexp", lse_without_rescaling_shifted_by_the_running_max,
+     "not rescaled"),
     ("check_blockwise_logsumexp", lse_adding_block_results, "adds logarithms"),
     ("check_blockwise_logsumexp", lse_without_bias, "bias is missing"),
     ("check_blockwise_logsumexp", lse_without_max_shift, "exp overflowed"),
@@ -172,13 +204,15 @@ CATALOGUE = [
     ("check_token_chunked_mean_loss", returning_the_sum, "the sum, not the mean"),
     ("check_token_chunked_mean_loss", ignoring_ignore_index, "counted as classes"),
     ("check_token_chunked_mean_loss", all_tokens_at_once, "more than one chunk's"),
+    ("check_token_chunked_mean_loss", log_of_softmax_per_chunk, "log(softmax) is log(0)"),
     ("check_capped_z_loss_grad", z_loss_with_the_wrong_sign, "wrong sign"),
     ("check_capped_z_loss_grad", z_loss_without_the_factor_two, "factor 2"),
     ("check_capped_z_loss_grad", z_loss_on_the_raw_logits, "lse of the raw logits"),
     ("check_capped_z_loss_grad", forgetting_the_cap_derivative, "chain rule through the cap"),
     ("check_capped_z_loss_grad", gradient_of_the_sum, "gradient of the sum"),
-    ("check_capped_z_loss_grad", with_backward, "used autograd"),
-    ("check_capped_z_loss_grad", with_autograd_grad, "used autograd"),
+    ("check_capped_z_loss_grad", with_backward, "used autograd (Tensor.backward)"),
+    ("check_capped_z_loss_grad", with_autograd_grad, "used autograd (torch.autograd.grad)"),
+    ("check_capped_z_loss_grad", softmax_without_the_max, "exp overflowed"),
 ]
 
 

@@ -188,6 +188,9 @@ NB01 = {
         ("returns probs", lambda p: p, "softmax(your logits) does not give back probs"),
         ("log base 2", np.log2, "log base 2"),
         ("log base 10", np.log10, "log base 10"),
+        ("log of probabilities clipped at 1e-7", lambda p: np.log(np.clip(p, 1e-7, 1.0)),
+         "an epsilon added to probs (or a clip)"),
+        ("log(probs + 1e-9)", lambda p: np.log(p + 1e-9), "changes a probability of 1e-30"),
         ("wrong sign", lambda p: -np.log(p), "wrong sign"),
         ("exp instead of log", np.exp, "does not give back probs"),
         ("drops a class", lambda p: np.log(p[:-1]), "shape"),
@@ -247,6 +250,20 @@ def gradient_by_autograd_grad(z, y):
     return grad.numpy()
 
 
+def gradient_through_a_tensor_that_requires_grad(z, y):
+    logits = torch.tensor(z, requires_grad=True)
+    return ((torch.softmax(logits, dim=1) - torch.tensor(y)) / len(z)).detach().numpy()
+
+
+def kl_as_cross_entropy_minus_entropy(p, q):
+    return -np.sum(p * np.log(q)) + np.sum(p * np.log(p))
+
+
+def kl_with_epsilon(p, q, eps=1e-12):
+    support = p > 0
+    return np.sum(p[support] * np.log(p[support] / (q[support] + eps)))
+
+
 def _lse(z, axis):
     top = np.max(z, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
@@ -282,7 +299,12 @@ NB02 = {
     ],
     ("02", "kl_divergence"): [
         ("KL(q || p)", lambda p, q: np.sum(q * np.log(q / p)), "KL(q || p)"),
-        ("no 0 log 0 convention", lambda p, q: np.sum(p * np.log(p / q)), "0 log 0"),
+        ("no 0 log 0 convention", lambda p, q: np.sum(p * np.log(p / q)), "0 * ln 0 = 0"),
+        ("cross-entropy minus entropy, no 0 log 0 convention",
+         kl_as_cross_entropy_minus_entropy, "0 * ln 0 = 0"),
+        ("epsilon added to q", kl_with_epsilon, "an epsilon added to q"),
+        ("q clipped at 1e-12", lambda p, q: kl_with_epsilon(p, np.clip(q, 1e-12, 1), eps=0.0),
+         "an epsilon added to q"),
         ("log(q / p)", lambda p, q: np.sum(p[p > 0] * np.log(q[p > 0] / p[p > 0])),
          "wrong sign"),
         ("log base 2", lambda p, q: np.sum(p[p > 0] * np.log2(p[p > 0] / q[p > 0])),
@@ -301,8 +323,12 @@ NB02 = {
          / len(z), "not necessarily one-hot"),
         ("naive softmax", lambda z, y: (_exps_over_sum(z, axis=1) - y) / len(z),
          "stable softmax"),
-        ("autograd", gradient_by_autograd, "no autograd"),
-        ("autograd via torch.autograd.grad", gradient_by_autograd_grad, "no autograd"),
+        ("autograd", gradient_by_autograd, "no autograd, but your function used it "
+         "(Tensor.backward)"),
+        ("autograd via torch.autograd.grad", gradient_by_autograd_grad,
+         "(torch.autograd.grad)"),
+        ("a tensor that requires grad", gradient_through_a_tensor_that_requires_grad,
+         "(torch.tensor(..., requires_grad=True))"),
     ],
     ("02", "logsumexp"): [
         ("naive", lambda z, axis=-1: np.log(np.exp(z).sum(axis=axis)), "exp(1000) overflows"),
@@ -392,6 +418,8 @@ NB03 = {
             1])).mean(), "neighbouring class"),
         ("mean of every entry", lambda lp, t: -lp.mean(), "averaged every entry"),
         ("exponentiates", lambda lp, t: -np.exp(_picked(lp, t)).mean(), "already"),
+        ("log(exp(log_probs))", lambda lp, t: -np.log(np.exp(_picked(lp, t))).mean(),
+         "underflowed to 0 before a log"),
         ("argmax instead of the target", lambda lp, t: -lp.max(axis=1).mean(), "largest entry"),
         ("PyTorch", lambda lp, t: F.nll_loss(torch.tensor(lp), torch.tensor(t)).item(),
          "NumPy only"),
@@ -609,6 +637,11 @@ def epoch_full_batch(model, loss_fn, optimizer, x, y, batch_size, generator):
     return _epoch_with()(model, loss_fn, optimizer, x, y, len(x), generator)
 
 
+def accuracy_by_naive_softmax(z, y):
+    exps = torch.exp(z)
+    return ((exps / exps.sum(dim=1, keepdim=True)).argmax(dim=1) == y).float().mean()
+
+
 def _epoch(*args):
     from helpers.checks.nb05 import _epoch as epoch
 
@@ -624,6 +657,14 @@ NB05 = {
         ("integer division", lambda z, y: (z.argmax(1) == y).sum() // len(y),
          "integer division"),
         ("mean of booleans", lambda z, y: (z.argmax(1) == y).mean(), "Bool"),
+        ("argmax over dim 0", lambda z, y: (z.argmax(0) == y).float().mean(),
+         "argmax over the wrong dimension: argmax(dim=0)"),
+        ("argmax without dim", lambda z, y: (z.argmax() == y).float().mean(),
+         "argmax over the wrong dimension: without dim"),
+        ("max over dim 0", lambda z, y: (z.max(dim=0).indices == y).float().mean(),
+         "argmax over the wrong dimension: max(dim=0)"),
+        ("argmax of a softmax without the max", accuracy_by_naive_softmax,
+         "your softmax overflowed"),
     ],
     ("05", "confusion_matrix"): [
         ("rows and columns swapped", confusion_transposed, "swapped"),
@@ -686,6 +727,14 @@ def best_on_grid(pick=np.argmin, factor=lambda t: t, result=lambda grid, losses,
     return best_temperature_on_grid
 
 
+def best_temperature_by_naive_nll(z, t, grid):
+    losses = []
+    for temperature in grid:
+        exps = np.exp(z / temperature)
+        losses.append(-np.log(_picked(exps / exps.sum(axis=1, keepdims=True), t)).mean())
+    return float(grid[int(np.argmin(losses))])
+
+
 def brier(p, t, reduce=lambda squares: squares.sum(axis=1).mean(), one_hot=None):
     one_hot = np.eye(p.shape[1])[t] if one_hot is None else one_hot
     return float(reduce((p - one_hot) ** 2))
@@ -727,6 +776,7 @@ NB06 = {
          "lowest NLL"),
         ("multiplies by T", best_on_grid(factor=lambda t: 1 / t), "you multiplied by T"),
         ("by accuracy", lambda z, t, grid: float(grid[0]), "accuracy does not change"),
+        ("NLL without the max", best_temperature_by_naive_nll, "np.argmin picks a nan"),
     ],
     ("06", "brier_score"): [
         ("mean over classes too", lambda p, t: brier(p, t, np.mean), "averaged over the classes"),
@@ -808,6 +858,13 @@ def grad_autograd(logits, targets, chunk_size):
     logits = logits.clone().requires_grad_(True)
     F.cross_entropy(logits, targets).backward()
     return logits.grad
+
+
+def grad_with_naive_logsumexp(logits, targets, chunk_size):
+    total = 0
+    for start in range(0, logits.shape[1], chunk_size):
+        total = total + torch.exp(logits[:, start:start + chunk_size]).sum(dim=1, keepdim=True)
+    return grad_chunks(logits, targets, chunk_size, normaliser=torch.log(total))
 
 
 def weighted_sum(scores, values, chunk_size, rescale_total=True, rescale_values=True):
@@ -893,6 +950,8 @@ NB07 = {
         ("wrong sign", lambda z, t, c: -grad_chunks(z, t, c), "wrong sign"),
         ("off-by-one target", lambda z, t, c: grad_chunks(z, (t + 1) % z.shape[1], c),
          "neighbouring class"),
+        ("logsumexp without the max", grad_with_naive_logsumexp,
+         "your logsumexp overflowed"),
     ],
     ("07", "online_weighted_sum"): [
         ("softmax(scores) @ values in one shot",
@@ -943,6 +1002,31 @@ def distil_torch(s, t, y, temp, w):
     s, t, y = torch.from_numpy(s), torch.from_numpy(t), torch.from_numpy(y)
     soft = F.cross_entropy(s / temp, torch.softmax(t / temp, dim=1))
     return float(w * temp**2 * soft + (1 - w) * F.cross_entropy(s, y))
+
+
+def distil_log_of_softmax(s, t, y, temp, w):
+    def log_softmax(z):
+        exps = np.exp(z - z.max(axis=1, keepdims=True))
+        return np.log(exps / exps.sum(axis=1, keepdims=True))
+    soft = -(np.exp(log_softmax(t / temp)) * log_softmax(s / temp)).sum(axis=1).mean()
+    hard = -log_softmax(s)[np.arange(len(y)), y].mean()
+    return float(w * temp**2 * soft + (1 - w) * hard)
+
+
+def sigmoid_as_exp_ratio(z, th):
+    exps = np.exp(z)
+    return exps / (1 + exps) >= th
+
+
+def _f1_by_precision_and_recall(decisions, labels):
+    tp = (decisions & labels).sum(axis=0)
+    precision, recall = tp / decisions.sum(axis=0), tp / labels.sum(axis=0)
+    return 2 * precision * recall / (precision + recall)
+
+
+def report_by_precision_and_recall(vp, vl, tp, tl, c):
+    thresholds = thresholds_by(_f1_by_precision_and_recall)(vp, vl, c)
+    return thresholds, _f1_by_precision_and_recall(tp >= thresholds, tl)
 
 
 def _sigmoid_np(z):
@@ -1051,6 +1135,8 @@ NB09 = {
          lambda s, t, y, temp, w: distil(s, t, y, temp, w, soft_reduce=np.mean),
          "averaged the soft term over the"),
         ("no max subtracted", distil_naive, "nan or inf"),
+        ("log(softmax) for log_softmax", distil_log_of_softmax,
+         "underflowed to 0 before a log"),
         ("PyTorch", distil_torch, "NumPy only"),
     ],
     ("09", "multi_label_predictions"): [
@@ -1059,7 +1145,9 @@ NB09 = {
         ("logits against thresholds", lambda z, th: z >= th, "compared the LOGITS"),
         ("argmax", lambda z, th: np.eye(z.shape[1])[z.argmax(axis=1)], "argmax picks exactly"),
         ("0.5 everywhere", lambda z, th: _sigmoid_np(z) >= 0.5, "0.5 for every label"),
-        ("strict >", lambda z, th: _sigmoid_np(z) > th, "use >="),
+        ("strict >", lambda z, th: _sigmoid_np(z) > th,
+         "Problem:  a probability equal to its threshold counts as positive: use >="),
+        ("sigmoid as exp(z) / (1 + exp(z))", sigmoid_as_exp_ratio, "inf / inf = nan"),
         ("thresholds on the rows", lambda z, th: _sigmoid_np(z) >= th[:, None],
          "not with the digits"),
         ("probabilities returned", lambda z, th: _sigmoid_np(z), "not the probabilities"),
@@ -1075,6 +1163,8 @@ NB09 = {
         ("best F1", thresholds_by(_f1_columns, result=lambda c, table, best: table.max(axis=0)),
          "best F1 scores"),
         ("by recall", thresholds_by(_recall_columns), "maximised the recall"),
+        ("F1 from precision and recall", thresholds_by(_f1_by_precision_and_recall),
+         "precision = 0 / 0"),
     ],
     ("09", "thresholds_and_test_f1"): [
         ("picked on test", lambda vp, vl, tp, tl, c: _report(tp, tl, tp, tl, c),
@@ -1087,6 +1177,7 @@ NB09 = {
             vp, vl, tp, tl, c, pick=one_threshold_by_mean_f1), "one threshold for every label"),
         ("swapped", lambda vp, vl, tp, tl, c: _report(vp, vl, tp, tl, c)[::-1], "in this order"),
         ("pooled F1", _report_pooled, "pooled the labels"),
+        ("F1 from precision and recall", report_by_precision_and_recall, "precision = 0 / 0"),
     ],
 }
 

@@ -176,6 +176,9 @@ def run_cases(
     the rule broken. A ``NotImplementedError`` from the candidate means the skeleton is
     untouched ("not done yet"); a :class:`RuleBroken` is the case's problem; any other
     exception counts as a failed case and is reported in one line, never as a traceback.
+    NumPy's floating-point warnings are off while the candidate runs: the extreme cases make
+    even a right answer overflow harmlessly (the sigmoid 1 / (1 + exp(1000)) is 0), and a
+    wrong answer's overflow is named by the verdict.
     """
     if not callable(candidate):
         raise TypeError(f"pass your function itself, not {type(candidate).__name__}")
@@ -185,7 +188,8 @@ def run_cases(
     passed, first_failure = 0, ""
     for case in cases:
         try:
-            got = candidate(*case.args, **case.kwargs)
+            with np.errstate(all="ignore"):  # the verdict says what an overflow did
+                got = candidate(*case.args, **case.kwargs)
         except NotImplementedError:
             return Report(
                 exercise, NOT_DONE, 0, len(cases),
@@ -293,8 +297,7 @@ _METADATA = {
 _SPLITS = {"Tensor.split", "torch.split", "Tensor.chunk", "torch.chunk", "Tensor.tensor_split",
            "torch.tensor_split", "Tensor.unbind", "torch.unbind", "Tensor.narrow",
            "torch.narrow", "Tensor.split_with_sizes", "Tensor.unsafe_split"}
-_AUTOGRAD_CALLS = {"Tensor.backward", "torch.autograd.grad", "Tensor.requires_grad_",
-                   "torch.autograd.backward"}
+_GRADIENT_CALLS = {"Tensor.backward", "torch.autograd.grad", "torch.autograd.backward"}
 
 
 @dataclass
@@ -309,21 +312,29 @@ class _Watched:
 class TorchWatch(TorchFunctionMode):
     """Record the PyTorch calls made while active.
 
-    ``calls`` lists their names; ``autograd`` names the first call that used autograd
-    (``backward``, ``torch.autograd.grad``, ``requires_grad_``, or any result that requires
-    grad). Tensors given to :meth:`watch` are followed: ``widest(t)`` is the widest slice
-    of ``t`` read along the watched axis, ``whole(t)`` the first call that read all of
-    ``t`` at once (anything but slicing and metadata), ``max_reads(t)`` how many times the
-    most-read index along the axis was read. ``largest`` is ``(numel, shape)`` of the
+    ``calls`` lists their names; ``autograd`` names the use of autograd to blame: the call
+    that computed a gradient (``backward``, ``torch.autograd.grad``), else the first that
+    switched gradients on (``requires_grad_``, setting ``requires_grad``), else
+    ``grad_maker``, the first call whose result requires grad (written
+    ``torch.tensor(..., requires_grad=True)`` for a factory given that keyword). Tensors
+    given to :meth:`watch` are followed: ``widest(t)`` is the widest slice of ``t`` read
+    along the watched axis, ``whole(t)`` the first call that read all of ``t`` at once
+    (anything but slicing and metadata), ``max_reads(t)`` how many times the most-read
+    index along the axis was read. ``largest`` is ``(numel, shape)`` of the
     largest new tensor (not a view) that a call made: a materialised matrix shows there.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[str] = []
-        self.autograd = ""
+        self.autograd_call = ""
+        self.grad_maker = ""
         self.largest: tuple[int, tuple[int, ...]] = (0, ())
         self._watched: list[_Watched] = []
+
+    @property
+    def autograd(self) -> str:
+        return self.autograd_call or self.grad_maker
 
     def watch(self, tensor: torch.Tensor, axis: int) -> None:
         axis = axis % tensor.ndim
@@ -345,17 +356,24 @@ class TorchWatch(TorchFunctionMode):
         kwargs = kwargs or {}
         name = _name_of(func)
         self.calls.append(name)
-        if name in _AUTOGRAD_CALLS and not self.autograd:
-            self.autograd = name
+        if name in _GRADIENT_CALLS and self.autograd_call not in _GRADIENT_CALLS:
+            self.autograd_call = name  # what computes a gradient is what to blame
+        elif not self.autograd_call:
+            if name == "Tensor.requires_grad_":
+                self.autograd_call = name
+            elif (name == "Tensor.requires_grad" and getattr(func, "__name__", "") == "__set__"
+                  and len(args) > 1 and args[1]):
+                self.autograd_call = "Tensor.requires_grad = True"
         result = func(*args, **kwargs)
         outputs, _ = tree_flatten(result)
         for output in outputs:
             if isinstance(output, torch.Tensor) and output._base is None:
                 if output.numel() > self.largest[0]:
                     self.largest = (output.numel(), tuple(output.shape))
-        if not self.autograd and name not in _METADATA:
+        if not self.grad_maker and name not in _METADATA:
             if any(isinstance(o, torch.Tensor) and o.requires_grad for o in outputs):
-                self.autograd = name
+                self.grad_maker = (f"{name}(..., requires_grad=True)"
+                                   if kwargs.get("requires_grad") else name)
         if self._watched:
             flat_args, _ = tree_flatten((args, kwargs))
             for entry in self._watched:
@@ -446,7 +464,8 @@ def guarded(
             raise RuleBroken(f"the exercise says no autograd, but your function used it "
                              f"({watch.autograd}): write the gradient formula yourself")
         if no_grad and watch.autograd:
-            raise RuleBroken(f"your function recorded gradients ({watch.autograd} made a "
+            maker = watch.grad_maker or watch.autograd_call
+            raise RuleBroken(f"your function recorded gradients ({maker} made a "
                              f"tensor that requires grad): compute inside `with "
                              f"torch.no_grad():`")
         for name in forbidden:

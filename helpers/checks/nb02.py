@@ -89,7 +89,8 @@ def check_kl_divergence(candidate: Callable) -> Report:
         ([0.7, 0.2, 0.1], [0.7, 0.2, 0.1], ""),
         ([1.0, 0.0, 0.0], [0.7, 0.2, 0.1], " (p has zeros: 0 log 0 counts as 0)"),
         ([0.0, 0.5, 0.5], [1e-12, 0.5, 0.5 - 1e-12], " (p has a zero)"),
-        ([0.25, 0.25, 0.25, 0.25], [0.97, 0.01, 0.01, 0.01], ""),
+        ([0.25, 0.25, 0.25, 0.25], [0.97, 0.03, 1e-300, 1e-300],
+         " (q is 1e-300 where p is not: KL is large, with no epsilon)"),
     ]
     cases = []
     for p, q, note in pairs:
@@ -107,12 +108,33 @@ def check_kl_divergence(candidate: Callable) -> Report:
         )
         cases.append(Case(f"p={p}, q={q}{note}", (np.array(p), np.array(q)), kl,
                           mistakes=mistakes))
+
+    def compare(got, case: Case) -> str:
+        reason = compare_arrays(got, case.expected)
+        p, q = case.args
+        try:
+            value = float(np.asarray(got, dtype=np.float64))
+        except (TypeError, ValueError):
+            value = None
+        if reason == "values differ" and value is not None:
+            if np.isnan(value) and (p == 0).any():
+                return ("your answer is nan: where p is 0, p * log(p / q) is 0 * (-inf) = nan "
+                        "in floating point; use the convention 0 * ln 0 = 0 (sum only where "
+                        "p > 0)")
+            explained = explain(got, case, reason)
+            if explained == reason and ((p > 0) & (q < 1e-100)).any() and value < case.expected:
+                return ("KL is large here: q is 1e-300 where p is not; an epsilon added to q "
+                        "(or a clip) changes log q: take it as it is")
+            return explained
+        return explain(got, case, reason)
+
     return run_cases(
         "Exercise 2 (KL divergence)",
         candidate,
         cases,
         hint="sum p * (log p - log q) over the entries where p > 0 only; KL(p||q) is not "
         "symmetric, keep p first.",
+        compare=compare,
     )
 
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
-from helpers.checks.core import Case, Report, compare_arrays, explain, run_cases
+from helpers.checks.core import Case, Report, RuleBroken, compare_arrays, explain, run_cases
 from helpers.models import NeuralNetMultiClassClassification
 from helpers.training import train_epoch
 
@@ -31,10 +32,38 @@ def _logits_and_targets(seed: int, n: int, num_classes: int):
     return logits, targets
 
 
+class _ArgmaxWatch(TorchFunctionMode):
+    """Notes an argmax (or a max with ``dim``) taken over the wrong dimension of a tensor of
+    the logits' shape: ``dim=0``, or no ``dim`` at all (argmax of the flattened tensor)."""
+
+    def __init__(self, shape: torch.Size) -> None:
+        super().__init__()
+        self.shape = shape
+        self.wrong = ""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if (name in ("argmax", "max") and not self.wrong and args
+                and isinstance(args[0], torch.Tensor) and args[0].shape == self.shape):
+            dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
+            if dim is None and name == "argmax":
+                self.wrong = ("without dim, argmax flattens the logits and returns one index "
+                              "for the whole batch")
+            elif isinstance(dim, int) and dim % len(self.shape) == 0:
+                self.wrong = f"{name}(dim={dim}) gives one index per class, down each column"
+        return func(*args, **kwargs)
+
+
 def check_accuracy(candidate: Callable) -> Report:
-    """Exercise 1: ``candidate(logits, targets)`` is the fraction of correct predictions."""
+    """Exercise 1: ``candidate(logits, targets)`` is the fraction of correct predictions.
+
+    The call is watched: an argmax over the wrong dimension is named, whether it raises (a
+    shape mismatch) or gives a wrong number.
+    """
     inputs = [_logits_and_targets(seed, n, c) for seed, n, c in [(0, 8, 3), (1, 50, 10),
                                                                  (2, 1, 4), (3, 13, 2)]]
+    inputs[1] = (inputs[1][0] * 200, inputs[1][1])  # exp overflows, even in float64
     logits, targets = _logits_and_targets(4, 6, 3)
     inputs.append((logits, logits.argmax(dim=1)))  # all right
     inputs.append((logits, (logits.argmax(dim=1) + 1) % 3))  # all wrong
@@ -42,6 +71,7 @@ def check_accuracy(candidate: Callable) -> Report:
     for z, y in inputs:
         right = (z.argmax(dim=1) == y).double()
         expected = right.mean()
+        exps = torch.exp(z)
         mistakes = [
             (100 * expected, "that is a percentage: return a fraction between 0 and 1"),
             (right.sum(), "that is the number of right rows: divide by N"),
@@ -52,20 +82,52 @@ def check_accuracy(candidate: Callable) -> Report:
         if expected < 1:
             mistakes.append((torch.floor(expected), "integer division: compute the fraction "
                              "as a float (e.g. .float().mean())"))
-        cases.append(Case(f"logits of shape {tuple(z.shape)}, targets={y.tolist()}", (z, y),
-                          expected, mistakes=tuple(mistakes)))
+        for naive in (exps, torch.exp(z.double())):  # a softmax without the max, either dtype
+            if not torch.isfinite(naive).all():
+                picked = (naive / naive.sum(dim=1, keepdim=True)).argmax(dim=1)
+                mistakes.append(((picked == y).double().mean(), "your softmax overflowed: "
+                                 "exp(1000) is inf, inf / inf is nan, and argmax picks the "
+                                 "nan; the argmax of the logits needs no softmax"))
+        note = " (logits up to 2000: exp overflows)" if z.abs().max() > 1000 else ""
+        cases.append(Case(f"logits of shape {tuple(z.shape)}, targets={y.tolist()}{note}",
+                          (z, y), expected, mistakes=tuple(mistakes)))
+
+    if not callable(candidate):
+        raise TypeError(f"pass your function itself, not {type(candidate).__name__}")
+    watches: list[_ArgmaxWatch] = []
+
+    def watched(logits, targets):
+        watch = _ArgmaxWatch(logits.shape)
+        watches.append(watch)
+        try:
+            with watch:
+                return candidate(logits, targets)
+        except NotImplementedError:
+            raise
+        except Exception as error:  # a shape mismatch, most often: name its cause
+            if watch.wrong:
+                raise RuleBroken(_wrong_dimension(watch.wrong)) from error
+            raise
 
     def fraction(got, case: Case) -> str:
-        return explain(got, case, compare_arrays(got, case.expected))
+        reason = compare_arrays(got, case.expected)
+        if reason and watches and watches[-1].wrong:
+            return _wrong_dimension(watches[-1].wrong)
+        return explain(got, case, reason)
 
     return run_cases(
         "Exercise 1 (accuracy)",
-        candidate,
+        watched,
         cases,
         hint="compare logits.argmax(dim=1) with the targets and take the mean of the matches "
         "(as floats).",
         compare=fraction,
     )
+
+
+def _wrong_dimension(what: str) -> str:
+    return (f"argmax over the wrong dimension: {what}; the prediction of each row (one "
+            "sample) is logits.argmax(dim=1)")
 
 
 def _expected_confusion(targets: torch.Tensor, predictions: torch.Tensor, num_classes: int):

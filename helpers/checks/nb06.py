@@ -109,24 +109,40 @@ def check_best_temperature_on_grid(candidate: Callable) -> Report:
     rng = np.random.default_rng(60)
     grid = np.array([0.25, 0.5, 1.0, 2.0, 4.0, 8.0])
     cases = []
-    for name, scale in [("over-confident logits", 12.0), ("timid logits", 0.3), ("mixed", 2.0)]:
+    for name, scale in [("over-confident logits", 12.0), ("timid logits", 0.3),
+                        ("mixed, and one row of logits up to 1000 (exp(1000 / T) overflows)",
+                         2.0)]:
         targets = rng.integers(0, 5, 40)
         logits = rng.normal(size=(40, 5))
         logits[np.arange(40), targets] += 1.5  # right most of the time
         logits *= scale
+        if name.startswith("mixed"):  # a sure row: its loss is ~0 at every T, if stable
+            logits = np.vstack([logits, [1000.0, 0.0, -3.0, 2.0, 1.0]])
+            targets = np.append(targets, 0)
         nll = np.array([_nll(logits, targets, t) for t in grid])
         inverse = np.array([_nll(logits, targets, 1 / t) for t in grid])
         best = int(np.argmin(nll))
-        mistakes = (
+        with np.errstate(all="ignore"):  # exp without the max: nan where it overflows
+            exps = np.exp(logits[None] / grid[:, None, None])
+            naive = -np.log(exps[:, np.arange(len(targets)), targets]
+                            / exps.sum(axis=2)).mean(axis=1)
+        mistakes = [
             (float(grid[int(np.argmax(nll))]), "that T has the HIGHEST NLL: take the argmin"),
             (best, "you returned the index of the best temperature: return the temperature"),
             (float(nll[best]), "you returned the lowest NLL: return its temperature"),
             (float(grid[int(np.argmin(inverse))]), "you multiplied by T: divide the logits by "
              "the temperature"),
-            (float(grid[0]), "the accuracy does not change with T: choose by the NLL"),
-        )
+        ]
+        if best != 0:
+            mistakes.append((float(grid[0]), "the accuracy does not change with T: choose by "
+                             "the NLL"))
+        if np.isnan(naive).any():  # the earlier cases name the mistakes that give this T too
+            overflowed = float(grid[int(np.argmin(naive))])
+            mistakes = [(overflowed, "your NLL is nan at small T (exp(logits / T) overflowed) "
+                         "and np.argmin picks a nan: use the stable NLL of exercise 2")] + [
+                m for m in mistakes if m[0] != overflowed]
         cases.append(Case(name, (logits, targets, grid), float(grid[best]),
-                          mistakes=mistakes[:4] if best == 0 else mistakes))
+                          mistakes=tuple(mistakes)))
     return run_cases(
         "Exercise 3 (best temperature on a grid)",
         candidate,

@@ -203,10 +203,10 @@ def check_chunked_cross_entropy_grad(candidate: Callable) -> Report:
         targets = torch.randint(0, classes, (rows,), generator=generator)
         inputs.append((f"logits {tuple(logits.shape)}, chunk {chunk_size}", logits, targets,
                        chunk_size))
-    extreme = torch.tensor([[500.0, -500.0, 0.0, 499.0], [0.0, 0.0, 0.0, 0.0]],
+    extreme = torch.tensor([[1000.0, -1000.0, 0.0, 999.0], [0.0, 0.0, 0.0, 0.0]],
                            dtype=torch.float64)
-    inputs.append(("logits of +-500 and a uniform row, chunk 3", extreme, torch.tensor([1, 2]),
-                   3))
+    inputs.append(("logits of +-1000 (exp overflows: keep the max out of the logsumexp) and a "
+                   "uniform row, chunk 3", extreme, torch.tensor([1, 2]), 3))
     cases = []
     for description, logits, targets, chunk_size in inputs:
         leaf = logits.clone().requires_grad_(True)
@@ -228,6 +228,11 @@ def check_chunked_cross_entropy_grad(candidate: Callable) -> Report:
             neighbour = F.one_hot((targets + shift) % c, c).double()
             mistakes.append(((probs - neighbour) / n, "you subtracted at a neighbouring "
                              "class: the target of row i is targets[i]"))
+        naive_lse = torch.log(torch.exp(logits).sum(dim=1, keepdim=True))
+        if torch.isinf(naive_lse).any():
+            mistakes.append(((torch.exp(logits - naive_lse) - one_hot) / n, "your logsumexp "
+                             "overflowed (exp(1000) is inf), so every exp(z - lse) came out 0: "
+                             "keep the max out of it (exercise 2)"))
         cases.append(Case(
             f"{description}, targets {targets.tolist()}",
             (logits, targets, chunk_size),

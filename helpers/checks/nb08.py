@@ -96,14 +96,18 @@ def _linear_inputs(generator, rows, dim, classes, dtype=torch.float64, scale=1.0
 
 # ---- exercise 1 ---------------------------------------------------------------------------
 
-def _per_block_max_without_rescaling(logits: torch.Tensor, block_size: int) -> torch.Tensor:
+def _without_rescaling(logits: torch.Tensor, block_size: int, *,
+                       shift_by_running_max: bool) -> torch.Tensor:
+    """The running sum never multiplied by exp(old_max - new_max): each block's exps are
+    taken relative to the block's own max, or to the running max as it is at that block."""
     total, running_max = 0.0, None
     for start in range(0, logits.shape[1], block_size):
         block = logits[:, start:start + block_size]
         block_max = block.amax(dim=1)
         running_max = block_max if running_max is None else torch.maximum(running_max,
                                                                           block_max)
-        total = total + torch.exp(block - block_max[:, None]).sum(dim=1)
+        shift = running_max if shift_by_running_max else block_max
+        total = total + torch.exp(block - shift[:, None]).sum(dim=1)
     return running_max + torch.log(total)
 
 
@@ -140,10 +144,11 @@ def _cases_blockwise_logsumexp() -> tuple[list[Case], dict, dict]:
     for description, hidden, weight, bias, block_size in inputs:
         logits = F.linear(hidden, weight, bias)
         expected = torch.logsumexp(logits, dim=1)
+        not_rescaled = ("the running sum is not rescaled when the maximum grows "
+                        "(multiply it by exp(old_max - new_max))")
         mistakes = [
-            ("the running sum is not rescaled when the maximum grows "
-             "(multiply it by exp(old_max - new_max))",
-             _per_block_max_without_rescaling(logits, block_size)),
+            (not_rescaled, _without_rescaling(logits, block_size, shift_by_running_max=False)),
+            (not_rescaled, _without_rescaling(logits, block_size, shift_by_running_max=True)),
             ("adding the blocks' logsumexps adds logarithms; merge them with the "
              "running max and sum (or torch.logaddexp)",
              _sum_of_block_logsumexps(logits, block_size)),
@@ -197,15 +202,17 @@ def _cases_token_chunked_mean_loss() -> tuple[list[Case], dict, dict]:
     generator = torch.Generator().manual_seed(82)
     ignore = -100
     specs = [
-        ("a chunk whose targets are all ignored, chunks of 2", 8, 2, [2, 3, 6]),
-        ("no ignored target, 10 tokens in chunks of 4", 10, 4, []),
-        ("ignored targets spread unevenly over the chunks, chunks of 3", 9, 3, [0, 1, 4]),
-        ("ignore_index = 0 (a real class index), chunks of 4", 7, 4, None),
-        ("one chunk larger than the batch (chunks of 16), one ignored target", 5, 16, [1]),
+        ("a chunk whose targets are all ignored, chunks of 2", 8, 2, [2, 3, 6], 2.0),
+        ("no ignored target, 10 tokens in chunks of 4, logits in the thousands (targets "
+         "far below the winner: softmax underflows to 0 there)", 10, 4, [], 800.0),
+        ("ignored targets spread unevenly over the chunks, chunks of 3", 9, 3, [0, 1, 4], 2.0),
+        ("ignore_index = 0 (a real class index), chunks of 4", 7, 4, None, 2.0),
+        ("one chunk larger than the batch (chunks of 16), one ignored target", 5, 16, [1],
+         2.0),
     ]
     cases, rules, mistakes_of = [], {}, {}
-    for description, rows, token_block, ignored in specs:
-        hidden, weight, bias = _linear_inputs(generator, rows, 2, 12, scale=2.0)
+    for description, rows, token_block, ignored, scale in specs:
+        hidden, weight, bias = _linear_inputs(generator, rows, 2, 12, scale=scale)
         targets = torch.randint(1, 12, (rows,), generator=generator)
         ignore_index = ignore
         if ignored is None:
@@ -255,7 +262,10 @@ def check_token_chunked_mean_loss(candidate: Callable) -> Report:
     """
     cases, rules, mistakes_of = _cases_token_chunked_mean_loss()
     exercise = _Exercise(candidate, rtol=1e-10, atol=1e-12, rules=rules,
-                         mistakes=mistakes_of)
+                         mistakes=mistakes_of,
+                         non_finite="your answer is inf or nan where the loss is finite: "
+                         "log(softmax) is log(0) = -inf for a target far below the winner (or "
+                         "an exp overflowed); use F.cross_entropy or log_softmax")
     return _run("Exercise 2 (mean loss over kept targets, a chunk of tokens at a time)",
                 candidate, exercise, cases,
                 hint="per chunk: F.cross_entropy(chunk_logits, chunk_targets, "
@@ -285,7 +295,8 @@ def _cases_capped_z_loss_grad() -> tuple[list[Case], dict, dict]:
     """The cases of :func:`check_capped_z_loss_grad`, built once (the learner gets copies)."""
     generator = torch.Generator().manual_seed(83)
     specs = [
-        ("z-loss only (softcap None), z_weight 0.1", 4, 7, 3.0, None, 0.1),
+        ("z-loss only (softcap None), z_weight 0.1, logits past 709 (exp overflows)",
+         4, 7, 600.0, None, 0.1),
         ("soft-capping only (softcap 5, z_weight 0)", 4, 7, 4.0, 5.0, 0.0),
         ("both: softcap 5, z_weight 0.1", 5, 6, 4.0, 5.0, 0.1),
         ("both, logits far beyond the cap: softcap 2, z_weight 1e-4", 3, 8, 30.0, 2.0, 1e-4),
@@ -333,7 +344,10 @@ def check_capped_z_loss_grad(candidate: Callable) -> Report:
     """
     cases, rules, mistakes_of = _cases_capped_z_loss_grad()
     exercise = _Exercise(candidate, rtol=1e-9, atol=1e-12, rules=rules,
-                         mistakes=mistakes_of)
+                         mistakes=mistakes_of,
+                         non_finite="your answer holds inf or nan where the gradient is "
+                         "finite: exp overflowed; take lse = torch.logsumexp(z) and "
+                         "p = exp(z - lse)")
     return _run("Exercise 3 (gradient of the capped cross-entropy with z-loss)",
                 candidate, exercise, cases,
                 hint="z = cap(raw); p = softmax(z); lse = logsumexp(z); dL/dz = ((1 + 2 z_weight"

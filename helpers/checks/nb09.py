@@ -120,16 +120,19 @@ def check_multi_label_predictions(candidate: Callable) -> Report:
         ("3 digits, 3 labels (a square array: thresholds go with the columns)",
          rng.normal(scale=2.0, size=(3, 3)), np.array([0.3, 0.5, 0.8])),
         ("6 digits, 3 labels", rng.normal(scale=2.0, size=(6, 3)), np.array([0.2, 0.6, 0.7])),
-        ("a digit with every label on", np.array([[3.0, 2.5, 4.0], [-3.0, -2.0, 1.0]]),
-         np.array([0.5, 0.5, 0.5])),
+        ("a digit with every label on, logits of +-1000 (exp(1000) overflows to inf)",
+         np.array([[3.0, 2.5, 1000.0], [-3.0, -1000.0, 1.0]]), np.array([0.5, 0.5, 0.5])),
         ("probabilities exactly at their threshold count as positive (>=)",
-         np.array([[0.0, 0.0], [1.0, -1.0]]), np.array([0.5, 0.5])),
+         np.array([[0.0, 0.0], [0.3, -1.0]]), np.array([0.5, 0.5])),
         ("10 digits, 4 labels", rng.normal(scale=3.0, size=(10, 4)),
          np.array([0.1, 0.4, 0.5, 0.9])),
     ]
     cases = []
     for name, logits, thresholds in inputs:
-        probs = _sigmoid(logits)
+        with np.errstate(over="ignore", invalid="ignore"):
+            probs = _sigmoid(logits)
+            exps = np.exp(logits)
+            overflowing = (exps / (1 + exps) >= thresholds).astype(float)
         expected = (probs >= thresholds).astype(np.float64)
         softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
         softmax /= softmax.sum(axis=1, keepdims=True)
@@ -147,6 +150,8 @@ def check_multi_label_predictions(candidate: Callable) -> Report:
              "thresholds"),
             ((probs > thresholds).astype(float), "a probability equal to its threshold counts "
              "as positive: use >="),
+            (overflowing, "exp(z) / (1 + exp(z)) is inf / inf = nan for a logit above 709, "
+             "and nan >= t is False: write the sigmoid as 1 / (1 + exp(-z))"),
         ]
         if logits.shape[0] == logits.shape[1]:
             mistakes.append(((probs >= thresholds[:, None]).astype(float), "the thresholds "
@@ -183,6 +188,20 @@ def _f1(decisions: np.ndarray, labels: np.ndarray, axis: int) -> np.ndarray:
     fp = (decisions & ~labels).sum(axis=axis)
     fn = (~decisions & labels).sum(axis=axis)
     return np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+
+
+def _f1_from_precision_and_recall(decisions: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """2 P R / (P + R) per column: the same F1 in real arithmetic, but nan (0 / 0) where
+    nothing is predicted positive or nothing is right."""
+    tp = (decisions & labels).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = tp / decisions.sum(axis=0)
+        recall = tp / labels.sum(axis=0)
+        return 2 * precision * recall / (precision + recall)
+
+
+_NAN_F1 = ("your F1 is nan where no digit is predicted positive (precision = 0 / 0), and "
+           "np.argmax picks a nan: use F1 = 2 TP / (2 TP + FP + FN), which is 0 there")
 
 
 def _scores(probs, labels, candidates, score):
@@ -231,6 +250,8 @@ def check_pick_thresholds(candidate: Callable) -> Report:
             (f1.max(axis=0), "you returned the best F1 scores: return their thresholds"),
             (candidates[recall.argmax(axis=0)], "you maximised the recall, which calling "
              "everything positive wins: use the F1 score"),
+            (candidates[_scores(probs, labels, candidates, _f1_from_precision_and_recall)
+                        .argmax(axis=0)], _NAN_F1),
         )
         cases.append(Case(f"{n} digits, {labels_count} labels", (probs, labels, candidates),
                           expected, mistakes=mistakes))
@@ -289,6 +310,8 @@ def check_thresholds_and_test_f1(candidate: Callable) -> Report:
                             lambda d, y: _f1(d, y, axis=0)).mean(axis=1)
         one = np.full(len(prevalence), candidates[global_f1.argmax()])
         pooled = _f1((test_probs >= chosen).ravel(), test_labels.ravel(), axis=0)
+        nan_picked = candidates[_scores(val_probs, val_labels, candidates,
+                                        _f1_from_precision_and_recall).argmax(axis=0)]
         expected = np.stack([chosen, test_f1(chosen)])
         mistakes = (
             (np.stack([peeked, test_f1(peeked)]), "you chose the thresholds on the TEST "
@@ -303,6 +326,8 @@ def check_thresholds_and_test_f1(candidate: Callable) -> Report:
              "order"),
             (np.stack([chosen, np.full(len(prevalence), pooled)]), "you pooled the labels "
              "into one F1: compute the F1 of each label (column)"),
+            (np.stack([nan_picked, _f1_from_precision_and_recall(test_probs >= nan_picked,
+                                                                 test_labels)]), _NAN_F1),
         )
         cases.append(Case(f"{n_val} validation and {n_test} test digits, {len(prevalence)} "
                           "labels", (val_probs, val_labels, test_probs, test_labels,

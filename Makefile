@@ -7,14 +7,16 @@ STAMP  := $(VENV)/.installed-from-requirements
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
-	test-portable test-run-all test-slides test-site test-lab check benchmark-tests
+	test-portable test-run-all test-slides test-site test-lab check benchmark-tests \
+	test-versions
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
-	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-lab, test-slides, test-site, site"
+	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-versions, test-lab, test-slides, test-site, site"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
+	@echo "make test-versions  Run All and the unit tests with the oldest and the newest supported versions"
 	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
 	@echo "make test-site      build lesson 01's pages and slides and check them, in headless Chromium too"
 	@echo "make test-lab       start JupyterLab and run notebook 01 in headless Chromium"
@@ -61,7 +63,14 @@ test-portable: $(STAMP)
 test-run-all: $(STAMP)
 	$(BIN)/python tools/run_all.py
 
-check: test test-portable test-run-all test-lab test-slides test-site site
+# The two ends of the supported range (pyproject.toml): .venv-oldest/ and .venv-newest/, each
+# built once from requirements-oldest.txt / requirements-newest.txt (PyTorch's CUDA build from
+# PyPI: a few GB and minutes each) and reused while those files are unchanged. In each, Run All
+# of every notebook and the unit tests not marked `pinned`; stored outputs are not compared.
+test-versions: $(STAMP)
+	$(BIN)/python tools/test_versions.py
+
+check: test test-portable test-run-all test-versions test-lab test-slides test-site site
 
 benchmark-tests: $(STAMP)
 	$(BIN)/python tools/benchmark_tests.py

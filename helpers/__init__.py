@@ -15,6 +15,7 @@ Modules:
 * ``notebook_import``  loads the functions a notebook defines, so tests use the notebook's own code
 * ``validation``       input checks shared by all of the above
 * ``errors``           ``expect_error``: shows an intended error in one line (notebook 03)
+* ``doctor``           ``python -m helpers.doctor``: checks the environment the notebooks run in
 """
 
 __version__ = "0.1.0"

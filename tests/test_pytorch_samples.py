@@ -308,8 +308,15 @@ def _samples_of(function: str, dtype_name: str) -> list[Sample]:
     return [s for s in all_samples() if s.function == function and s.dtype == dtype_name]
 
 
-@pytest.mark.parametrize("dtype_name", DTYPES)
-@pytest.mark.parametrize("function", FUNCTIONS)
+# float32 cross-entropy at rtol 1e-5 (atol 0) holds for the samples of the pinned PyTorch:
+# another release draws other random samples, where an element that cancels to near zero
+# can differ by one float32 step of its terms (seen with torch 2.4.1: 2.4e-7 on 1.6e-2).
+CASES = [pytest.param(function, dtype_name, marks=[pytest.mark.pinned] if (
+    function, dtype_name) == ("cross_entropy", "float32") else [])
+    for function in FUNCTIONS for dtype_name in DTYPES]
+
+
+@pytest.mark.parametrize(("function", "dtype_name"), CASES)
 def test_every_sample_matches_pytorch_or_is_a_listed_refusal(function, dtype_name):
     samples = _samples_of(function, dtype_name)
     assert samples, "no samples found: did PyTorch rename its OpInfo / ModuleInfo entries?"

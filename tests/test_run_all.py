@@ -32,3 +32,22 @@ def test_a_clean_notebook_runs_and_an_nbval_marker_does_not_excuse_an_error(tmp_
     assert f"STOPPED  {marked}: ValueError: stops Run All" in out
     assert "Run All stopped in 1 notebook(s)" in out
     assert (good.read_bytes(), marked.read_bytes()) == before  # nothing written back
+
+
+def test_a_cell_that_writes_to_stderr_fails_only_with_no_stderr(tmp_path, monkeypatch, capsys):
+    notebook = new_notebook(cells=[new_code_cell("x"), new_code_cell("y")])
+    notebook.cells[1].outputs = [nbformat.v4.new_output(
+        "stream", name="stderr", text="UserWarning: something changed\nsecond line")]
+    assert run_all.stderr_outputs(notebook) == ["cell 2: UserWarning: something changed"]
+
+    def noisy(path, timeout=600, stderr=None):  # no kernel: what run_all reports is tested
+        stderr.extend(run_all.stderr_outputs(notebook))
+        return 2, 0.1
+
+    monkeypatch.setattr(run_all, "run_all", noisy)
+    path = tmp_path / "noisy.ipynb"
+    assert run_all.main([str(path)]) == 0  # plain Run All: a warning does not stop it
+    assert run_all.main([str(path), "--no-stderr"]) == 1
+    out = capsys.readouterr().out
+    assert f"STDERR   {path}: cell 2: UserWarning: something changed" in out
+    assert "Cells wrote to stderr in 1 notebook(s)" in out

@@ -164,6 +164,58 @@ def test_vendored_packages_are_pinned():
     assert build_site.REVEAL_URL_PREFIX.startswith("../vendor/")
 
 
+def test_scoped_packages_download_from_their_registry_address():
+    fonts = {p.name: p for p in build_site.VENDOR}[build_site.SANS.package]
+    assert fonts.tarball_url == (
+        f"{build_site.NPM_REGISTRY}/@fontsource/dejavu-sans/-/dejavu-sans-{fonts.version}.tgz"
+    )
+
+
+FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}")
+
+
+def test_font_css_loads_only_vendored_font_files():
+    css = build_site.font_css()
+    kept = {
+        f"{p.name}/{k}" for p in build_site.VENDOR for k in p.keep if not k.endswith("/")
+    }
+    folders = tuple(f"{p.name}/{k}" for p in build_site.VENDOR for k in p.keep if k.endswith("/"))
+    faces = FONT_FACE.findall(css)
+    assert len(faces) == sum(len(font.faces) for font in build_site.WEB_FONTS)
+    declared = set()
+    for face in faces:
+        assert "local(" not in face, "an installed font could replace the vendored one"
+        (url,) = build_site.css_urls(face)
+        assert not build_site.is_external(url), url
+        assert url in kept or url.startswith(folders), url
+        assert re.search(rf'format\("{url.rsplit(".", 1)[-1]}"\)', face)
+        family = re.search(r'font-family:\s*"([^"]+)"', face).group(1)
+        weight = int(re.search(r"font-weight:\s*(\d+)", face).group(1))
+        style = re.search(r"font-style:\s*(\w+)", face).group(1)
+        declared.add((family, weight, style, url))
+    assert declared == {
+        (font.family, face.weight, face.style, f"{font.package}/{face.file}")
+        for font in build_site.WEB_FONTS
+        for face in font.faces
+    }
+    # Every variable and rule that picks a font names a vendored family first.
+    for value in re.findall(r"(?:font-family|-font):\s*([^;]+);", css):
+        assert value.startswith(('"Course ', "var(--course-")), value
+    packages = {p.name: p for p in build_site.VENDOR}
+    for font in build_site.WEB_FONTS:
+        keep = packages[font.package].keep
+        for path in (font.licence, *font.files):
+            assert build_site._wanted(path, keep), (font.family, path)
+
+
+def test_templates_name_no_font_of_their_own():
+    """Only course-fonts.css chooses fonts: the templates name none (no system font)."""
+    for template in build_site.TEMPLATES.rglob("*.j2"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"font-family|@font-face|\bfont:", text), template
+        assert "resources.course_fonts_url" in text and "course_font_faces" in text
+
+
 def test_bad_integrity_is_refused():
     package = build_site.VENDOR[0]
     with pytest.raises(RuntimeError, match="expected the pinned"):
@@ -172,20 +224,29 @@ def test_bad_integrity_is_refused():
 
 # ---- the built site -----------------------------------------------------------------------
 
-class _Images(HTMLParser):
+class _Resources(HTMLParser):
     def __init__(self):
         super().__init__()
         self.sources = []
+        self.style_sheets = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "img":
             self.sources.append(dict(attrs).get("src", ""))
+        if tag == "link" and dict(attrs).get("rel") == "stylesheet":
+            self.style_sheets.append(dict(attrs).get("href", ""))
 
 
 def images_in(path):
-    parser = _Images()
+    parser = _Resources()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser.sources
+
+
+def style_sheets_of(path):
+    parser = _Resources()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.style_sheets
 
 
 def expected_images(notebook):
@@ -272,3 +333,44 @@ def test_index_links_every_built_page_in_order(built_site):
         target = build_site.page_paths(out, lesson)[kind]
         if kind != "solutions" or len(notebooks) > 1:
             assert f'href="{target.relative_to(out).as_posix()}"' in index
+
+
+def _font_faces_in(text: str) -> list[str]:
+    return FONT_FACE.findall(text)
+
+
+@pytest.mark.site_build
+def test_built_pages_use_only_the_vendored_fonts(built_site):
+    out, _, notebooks = built_site
+    fonts_css = out / "vendor" / build_site.FONTS_CSS
+    assert fonts_css.read_text(encoding="utf-8") == build_site.font_css()
+    pages = [out / "index.html", *build_site.page_paths(out, notebooks[0]).values()]
+    for page in pages:
+        href = "vendor/" if page.parent == out else "../vendor/"
+        assert f"{href}{build_site.FONTS_CSS}" in style_sheets_of(page), page
+    assert "font-family" not in (out / "index.html").read_text(encoding="utf-8")
+    # No @font-face anywhere in the site (pages and the style sheets they load) takes an
+    # installed font or an address outside the site.
+    for path in [*out.glob("*/*.html"), *out.glob("*.html"), *(out / "vendor").rglob("*.css")]:
+        for face in _font_faces_in(path.read_text(encoding="utf-8", errors="replace")):
+            assert "local(" not in face, path
+            assert not any(build_site.is_external(u) for u in build_site.css_urls(face)), path
+
+
+@pytest.mark.site_build
+def test_vendored_font_files_are_those_of_the_pinned_packages(built_site):
+    out, _, _ = built_site
+    packages = {p.name: p for p in build_site.VENDOR}
+    magic = {"woff2": b"wOF2", "woff": b"wOFF"}
+    for font in build_site.WEB_FONTS:
+        package = packages[font.package]
+        folder = out / "vendor" / package.name
+        assert (folder / build_site.PINNED).read_text() == package.stamp
+        manifest = (folder / build_site.MANIFEST).read_text()
+        assert manifest == build_site.sha256_manifest(folder), "a file changed after unpacking"
+        files = {line.split("  ", 1)[1] for line in manifest.splitlines()}
+        assert all(build_site._wanted(path, package.keep) for path in files)
+        assert {font.licence, *font.files} <= files
+        for face in font.faces:
+            assert (folder / face.file).read_bytes()[:4] == magic[face.format], face
+        assert "Font Software" in (folder / font.licence).read_text(encoding="utf-8")

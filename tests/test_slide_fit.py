@@ -2,11 +2,13 @@
 
 Headless Chromium walks every slide and fragment of every deck (``tools/slide_fit.py``)
 and fails on content outside the screen, code cut on the right, a figure not entirely on
-the screen, a visible ``NBVAL`` marker, and a ``##`` heading that is not the first thing on
-its screen; each faulty screen is screenshot into ``test-artifacts/slide-fit/`` and the
-per-deck table goes to ``test-artifacts/slide-fit.txt``. Walking every deck takes about a
-minute, so this test has its own marker, ``slides_fit``, left out of the default run
-(``make test``): run it with ``make test-slides`` or ``pytest -m slides_fit``.
+the screen, a visible ``NBVAL`` marker, a ``##`` heading that is not the first thing on
+its screen, and text drawn in a font of the machine instead of the site's own (which must
+load: the walk measures the same pixels on every machine); each faulty screen is
+screenshot into ``test-artifacts/slide-fit/`` and the per-deck table goes to
+``test-artifacts/slide-fit.txt``. Walking every deck takes about a minute, so this test has
+its own marker, ``slides_fit``, left out of the default run (``make test``): run it with
+``make test-slides`` or ``pytest -m slides_fit``.
 
 1920 x 1080 has the same 16:9 shape, so reveal.js scales the same layout up; the walk checks
 that on the first deck (``SLIDE_FIT_VIEWPORTS=1280x720,1920x1080`` walks every deck at both).
@@ -15,7 +17,6 @@ that on the first deck (``SLIDE_FIT_VIEWPORTS=1280x720,1920x1080`` walks every d
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -120,6 +121,9 @@ def faulty_notebook():
         new_markdown_cell("## 4. Marker\n\nThe text NBVAL_IGNORE_OUTPUT in prose."),  # marker
         new_markdown_cell("## 5. Figure"),
         figure,  # its own screen: a 440 px figure below 13 lines of code is cut at the bottom
+        new_markdown_cell(  # a system font
+            '## 6. System font\n\n<p style="font-family: serif">Not the site\'s font.</p>'
+        ),
     ])
 
 
@@ -128,7 +132,7 @@ def test_the_walk_finds_every_fault(browser, tmp_path):
     path.parent.mkdir()
     nbformat.write(faulty_notebook(), path)
     site = tmp_path / "site"
-    shutil.copytree(build_site.fetch_vendor(), site / "vendor")
+    build_site.copy_vendor(site)
     deck = site / "slides" / "99_faults.slides.html"
     build_site.export(path, "slides", deck)
     # Code that does not wrap, as a slide without the course's CSS would show it.
@@ -140,10 +144,48 @@ def test_the_walk_finds_every_fault(browser, tmp_path):
             artifacts=tmp_path / "artifacts",
         )
     counts = report.counts()
-    assert report.screens == 7
-    assert counts == {"overflow": 2, "cut_code": 1, "cut_figure": 1, "marker": 1, "heading": 1}, (
-        "\n".join(report.details)
-    )
+    assert report.screens == 8
+    assert counts == {
+        "overflow": 2, "cut_code": 1, "cut_figure": 1, "marker": 1, "heading": 1, "font": 1
+    }, "\n".join(report.details)
     faulty = set().union(*report.faulty.values())
-    assert faulty == {(2, 0), (3, 0), (4, 0), (5, 1)}
-    assert len(report.screenshots) == 4 and all(p.is_file() for p in report.screenshots)
+    assert faulty == {(2, 0), (3, 0), (4, 0), (5, 1), (6, 0)}
+    assert report.faulty["font"] == {(6, 0)}
+    assert not report.font_problems  # the site's own fonts loaded
+    assert len(report.screenshots) == 5 and all(p.is_file() for p in report.screenshots)
+
+
+def test_the_walk_fails_when_a_font_of_the_site_does_not_load(browser, tmp_path):
+    path = tmp_path / "notebooks" / "98_font.ipynb"
+    path.parent.mkdir()
+    nbformat.write(new_notebook(cells=[
+        new_markdown_cell("# 98 · A deck whose code font is broken"),
+        new_code_cell("print('drawn in a fallback font')"),
+    ]), path)
+    site = tmp_path / "site"
+    vendor = build_site.copy_vendor(site)
+    mono = vendor / build_site.MONO.package / build_site.MONO.faces[0].file  # the regular
+    mono.write_bytes(b"not a font")
+    build_site.export(path, "slides", site / "slides" / "98_font.slides.html")
+    with slide_fit.serve(site) as base:
+        report = slide_fit.walk_deck(
+            browser, f"{base}/slides/98_font.slides.html", "98_font", (1280, 720),
+            artifacts=tmp_path / "artifacts",
+        )
+    assert not report.ok and "FONTS NOT LOADED" in report.line()
+    assert any("Course Mono" in problem for problem in report.font_problems), (
+        report.font_problems
+    )
+    assert report.faulty["font"] == {(0, 0)}, report.details  # the code, in a system font
+
+
+def test_the_walk_pins_how_fonts_are_rendered_over_the_machine_configuration(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FONTCONFIG_FILE", "/etc/custom/fonts & more.conf")
+    text = slide_fit.pinned_fontconfig(tmp_path).read_text()
+    assert '<include ignore_missing="yes">/etc/custom/fonts &amp; more.conf</include>' in text
+    assert "<const>hintslight</const>" in text and 'mode="assign"' in text
+    monkeypatch.delenv("FONTCONFIG_FILE")
+    monkeypatch.delenv("FONTCONFIG_PATH", raising=False)
+    assert "/etc/fonts/fonts.conf</include>" in slide_fit.pinned_fontconfig(tmp_path).read_text()

@@ -13,7 +13,8 @@ The result, under ``build/site/`` (open ``index.html``, or serve the folder with
 * ``slides/NN_name.slides.html``  each lesson as reveal.js slides, 1280 x 720, cut by the
   rule of ``tools/slide_metadata.py`` (cells tagged ``reading`` are left out of the slides,
   cells tagged ``notes`` go to the speaker view)
-* ``vendor/``               MathJax, reveal.js, RequireJS and jQuery, pinned below
+* ``vendor/``               MathJax, reveal.js, RequireJS, jQuery and the fonts, pinned
+  below, and ``course-fonts.css``, which sets every page's text in those fonts
 * ``external-urls.txt``     every external address the pages mention, split into the ones
   fetched when a page is viewed (must be none) and links a reader may follow
 
@@ -23,6 +24,12 @@ downloaded once, at build time, from the npm registry (``npm pack``, or a plain 
 download where npm is missing), checked against the pinned SHA-512 and cached in
 ``build/vendor/``. After building, every page is scanned; an external address that a
 browser would fetch makes the build fail.
+
+Text is set in fonts that ship with the site (DejaVu Sans for prose and tables, DejaVu Sans
+Mono for code, Source Sans Pro for headings; ``WEB_FONTS``), never in the machine's fonts:
+the same text then takes the same pixels everywhere, so a slide that fits on one machine
+fits on all of them (``tools/slide_fit.py`` checks that no system font is used). MathJax
+sets formulas in its own fonts, also vendored.
 
 What the pages show is a copy of each notebook (the notebooks themselves are never
 changed): nbval's marker comments (``# NBVAL_IGNORE_OUTPUT`` ...) are taken out of the code,
@@ -83,8 +90,86 @@ class VendorPackage:
     keep: tuple[str, ...]  # paths inside the package; a trailing "/" keeps a folder
 
     @property
+    def stamp(self) -> str:
+        """What its unpacked folder records: the tarball it came from and what was kept."""
+        return "\n".join((self.integrity, *self.keep)) + "\n"
+
+    @property
     def tarball_url(self) -> str:
-        return f"{NPM_REGISTRY}/{self.name}/-/{self.name}-{self.version}.tgz"
+        base = self.name.rsplit("/", 1)[-1]  # "@fontsource/dejavu-sans" -> "dejavu-sans"
+        return f"{NPM_REGISTRY}/{self.name}/-/{base}-{self.version}.tgz"
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face of a font family: a file in the vendored package (woff2 or woff)."""
+
+    weight: int
+    style: str  # "normal" or "italic"
+    file: str  # the path inside the package
+
+    @property
+    def format(self) -> str:
+        return self.file.rsplit(".", 1)[-1]  # "woff2", "woff": CSS's format() names
+
+
+@dataclass(frozen=True)
+class WebFont:
+    """A font family of the pages, from a vendored package."""
+
+    family: str  # the name the pages' CSS uses: no installed font has it
+    package: str  # the npm package (in ``VENDOR``) that holds the files
+    licence: str  # the font's licence, a file of the package
+    fallback: str  # what follows it in CSS: only for what it lacks, or if it failed
+    faces: tuple[Face, ...]  # only those the pages use
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(face.file for face in self.faces)
+
+    @property
+    def stack(self) -> str:
+        return f'"{self.family}", {self.fallback}'
+
+    @property
+    def shorthands(self) -> tuple[str, ...]:
+        """One CSS ``font`` value per face, as ``document.fonts.load`` and ``check`` take."""
+        return tuple(f'{f.style} {f.weight} 16px "{self.family}"' for f in self.faces)
+
+
+def _fontsource(stem: str, *faces: tuple[int, str]) -> tuple[Face, ...]:
+    return tuple(Face(w, s, f"files/{stem}-latin-{w}-{s}.woff2") for w, s in faces)
+
+
+# DejaVu 2.37 (Bitstream Vera licence, packaged by Fontsource): its "latin" files hold the
+# whole font, Greek, arrows and mathematical symbols included, so every character of the
+# course is in it and no glyph falls back to a font of the machine. Only the faces the
+# pages use: bold for table headers, strong text and code keywords, italic for emphasis and
+# code comments, bold italic for emphasis in strong text.
+SANS = WebFont(
+    "Course Sans", "@fontsource/dejavu-sans", "LICENSE", "sans-serif",
+    _fontsource("dejavu-sans", (400, "normal"), (400, "italic"), (700, "normal"),
+                (700, "italic")),
+)
+MONO = WebFont(
+    "Course Mono", "@fontsource/dejavu-mono", "LICENSE", "monospace",
+    _fontsource("dejavu-mono", (400, "normal"), (400, "italic"), (700, "normal")),
+)
+# Headings: Source Sans Pro Semibold, the heading font of reveal.js's theme (its files come
+# with reveal.js), on the slides and on the pages alike. It is narrower than DejaVu Sans
+# Bold: the slides' titles were fitted in it. A character it lacks (Greek) is taken from
+# DejaVu Sans, never from the machine.
+_SOURCE_SANS = "dist/theme/fonts/source-sans-pro"
+HEADINGS = WebFont(
+    "Course Headings", "reveal.js", f"{_SOURCE_SANS}/LICENSE", '"Course Sans", sans-serif',
+    (
+        Face(600, "normal", f"{_SOURCE_SANS}/source-sans-pro-semibold.woff"),
+        Face(600, "italic", f"{_SOURCE_SANS}/source-sans-pro-semibolditalic.woff"),
+    ),
+)
+WEB_FONTS = (SANS, MONO, HEADINGS)
+# The style sheet (in vendor/) that declares them and sets every page's text in them.
+FONTS_CSS = "course-fonts.css"
 
 
 # Pinned: MathJax 2 because nbconvert's templates configure MathJax 2 (MathJax.Hub);
@@ -133,6 +218,18 @@ VENDOR = (
         "sha512-AOYt0viqPysMUTq45O8gF9DuOnBT3Il/8WtM/TT8z/2QeGsZ70ImwSJtNFxznn2R71v8yIgaEunOGo82OY/f0g==",
         ("LICENSE.txt", "dist/jquery.min.js"),
     ),
+    VendorPackage(
+        SANS.package,
+        "5.3.0",
+        "sha512-F/tV+7S31Mo8jtGUhj857XfUzcDCl9JJC8bzMtZ0wcTuOm89dG4FPjAOHOesMfmoChYVQ3eg5fHafdhxFrQIxQ==",
+        (SANS.licence, *SANS.files),
+    ),
+    VendorPackage(
+        MONO.package,
+        "5.3.0",
+        "sha512-TiW6o/iRt7rnm3c3ezO3V7mNDI6h2IYca1j8Krke5qebUUW9dXF+BFzXFgbCMyXBVfmUbYPmhOInEqdy9ZgblA==",
+        (MONO.licence, *MONO.files),
+    ),
 )
 
 # Where the pages find the vendored files, relative to lessons/, solutions/ and slides/.
@@ -142,6 +239,7 @@ URLS = {
     "jquery_url": "../vendor/jquery/dist/jquery.min.js",
 }
 REVEAL_URL_PREFIX = "../vendor/reveal.js"
+FONTS_CSS_URL = f"../vendor/{FONTS_CSS}"
 
 
 # ---- vendor: download once, verify, cache -----------------------------------------------
@@ -164,7 +262,9 @@ def _download(package: VendorPackage, folder: Path) -> bytes:
              "--pack-destination", str(folder)],
             check=True, capture_output=True, timeout=300,
         )
-        return (folder / f"{package.name}-{package.version}.tgz").read_bytes()
+        # npm names it <name>-<version>.tgz, "@scope/name" as "scope-name".
+        (tarball,) = folder.glob("*.tgz")
+        return tarball.read_bytes()
     with urllib.request.urlopen(package.tarball_url, timeout=300) as response:  # noqa: S310
         return response.read()
 
@@ -173,12 +273,27 @@ def _wanted(member: str, keep: tuple[str, ...]) -> bool:
     return any(member == k or (k.endswith("/") and member.startswith(k)) for k in keep)
 
 
+PINNED = ".pinned"  # in each package's folder: its stamp (the integrity, the files kept)
+MANIFEST = ".files.sha256"  # and the SHA-256 of every file it kept, as sha256sum writes it
+
+
+def sha256_manifest(folder: Path) -> str:
+    """``sha256sum``'s listing of every file below ``folder`` (its dot files left out)."""
+    return "".join(
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n"
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    )
+
+
 def fetch_vendor(cache: Path = VENDOR_CACHE) -> Path:
     """Make sure every pinned package is unpacked in ``cache``; return ``cache``."""
     for package in VENDOR:
         target = cache / package.name
-        stamp = target / ".pinned"
-        if stamp.is_file() and stamp.read_text() == package.integrity:
+        stamp = target / PINNED
+        if stamp.is_file() and stamp.read_text() == package.stamp and (
+            target / MANIFEST
+        ).is_file():
             continue
         print(f"fetching {package.name}@{package.version} from the npm registry", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -199,8 +314,64 @@ def fetch_vendor(cache: Path = VENDOR_CACHE) -> Path:
         missing = [k for k in package.keep if not (target / k.rstrip("/")).exists()]
         if missing:
             raise RuntimeError(f"{package.name}@{package.version} lacks {missing}")
-        stamp.write_text(package.integrity)
+        (target / MANIFEST).write_text(sha256_manifest(target))
+        stamp.write_text(package.stamp)
     return cache
+
+
+def font_css() -> str:
+    """``course-fonts.css``: the vendored faces, and every page's text set in them.
+
+    Addresses are relative to ``vendor/``. No ``local()`` source: an installed font of the
+    same name could have other metrics. The JupyterLab variables cover the pages and the
+    notebook part of the slides, reveal.js's variables (set on ``.reveal``, so they win over
+    its theme's ``:root``) the rest of the slides; the rules after them replace the few
+    fonts that nbconvert's and reveal.js's style sheets name directly.
+    """
+    faces = [
+        f"@font-face {{\n"
+        f'  font-family: "{font.family}";\n'
+        f"  font-style: {face.style};\n"
+        f"  font-weight: {face.weight};\n"
+        f"  font-display: block;\n"
+        f'  src: url("{font.package}/{face.file}") format("{face.format}");\n'
+        f"}}\n"
+        for font in WEB_FONTS
+        for face in font.faces
+    ]
+    versions = {p.name: p.version for p in VENDOR}
+    fonts = ", ".join(f"{f.family} ({f.package}@{versions[f.package]})" for f in WEB_FONTS)
+    return f"""/* The site's fonts: {fonts}. Written by tools/build_site.py. */
+{"".join(faces)}
+:root {{
+  --course-sans-font: {SANS.stack};
+  --course-mono-font: {MONO.stack};
+  --course-headings-font: {HEADINGS.stack};
+  --jp-ui-font-family: var(--course-sans-font);
+  --jp-content-font-family: var(--course-sans-font);
+  --jp-code-font-family-default: var(--course-mono-font);
+  --jp-code-font-family: var(--course-mono-font);
+  --jp-cell-prompt-font-family: var(--course-mono-font);
+}}
+body {{ font-family: var(--course-sans-font); }}
+h1, h2, h3, h4, h5, h6 {{ font-family: var(--course-headings-font); }}
+pre, code, kbd, samp {{ font-family: var(--course-mono-font); }}
+.reveal {{
+  --r-main-font: var(--course-sans-font);
+  --r-heading-font: var(--course-headings-font);
+  --r-code-font: var(--course-mono-font);
+}}
+.reveal .slide-number {{ font-family: var(--course-sans-font); }}
+.reveal pre, .reveal code, div.output_area pre {{ font-family: var(--course-mono-font); }}
+"""
+
+
+def copy_vendor(out: Path) -> Path:
+    """The pinned packages (fetched if need be) and ``course-fonts.css`` into ``out/vendor``."""
+    vendor = out / "vendor"
+    shutil.copytree(fetch_vendor(), vendor, dirs_exist_ok=True)
+    (vendor / FONTS_CSS).write_text(font_css(), encoding="utf-8")
+    return vendor
 
 
 # ---- notebooks to pages ------------------------------------------------------------------
@@ -321,6 +492,8 @@ def export(notebook_path: Path, kind: str, out_file: Path) -> None:
         raise ValueError(f"kind must be 'html' or 'slides', got {kind!r}")
     resources = {
         "metadata": {"name": notebook_path.stem, "path": str(notebook_path.parent)},
+        "course_fonts_url": FONTS_CSS_URL,
+        "course_font_faces": [face for font in WEB_FONTS for face in font.shorthands],
     }
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -400,9 +573,9 @@ def write_index(out: Path, lessons: list[Path]) -> Path:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>{html.escape(course)}</title>
+<link rel="stylesheet" href="vendor/{FONTS_CSS}">
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.5; color: #222; }}
+body {{ max-width: 50rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #222; }}
 ol {{ padding-left: 0; list-style: none; }}
 li {{ margin: 0.6rem 0; padding: 0.6rem 0.8rem; border: 1px solid #ddd; border-radius: 6px; }}
 .title {{ font-weight: 600; display: block; }}
@@ -581,7 +754,7 @@ def build(
         lessons = [p for p in lessons if p.resolve() in chosen]
         solutions = [p for p in solutions if p.resolve() in chosen]
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(fetch_vendor(), out / "vendor", dirs_exist_ok=True)
+    copy_vendor(out)
     for lesson in lessons:
         if html_pages:
             export(lesson, "html", page_paths(out, lesson)["html"])

@@ -6,7 +6,7 @@
 
 A lecturer presents on a projector; what does not fit its screen is lost. At each step
 (every screen, and every fragment of it) the walk measures the screen as reveal.js shows
-it, at its default scaling, and counts five faults:
+it, at its default scaling, and counts six faults:
 
 * **overflow**: some content (text, formula, table, figure) lies outside the viewport or
   below or right of a scroll box (a slide too tall for the screen scrolls);
@@ -14,13 +14,27 @@ it, at its default scaling, and counts five faults:
   scrolls sideways;
 * **cut figure**: a picture that is not entirely on the screen, or did not load;
 * **marker**: the text ``NBVAL`` is visible;
-* **heading**: a ``##`` heading that is not the first thing on its screen.
+* **heading**: a ``##`` heading that is not the first thing on its screen;
+* **system font**: some text on the screen is drawn in a font of the machine instead of
+  the site's own (``build_site.WEB_FONTS``, or MathJax's), as Chromium reports it for each
+  character not seen before in the deck in the same font.
+
+The walk measures with the site's fonts loaded: it loads every face of them first and waits
+for ``document.fonts.ready`` at every step; a face that does not load, or a family with no
+``@font-face``, fails the deck. So the walk measures the same pixels on every machine,
+whatever fonts it has installed.
 
 Each screen with a fault is screenshot once (its first faulty step) into
 ``test-artifacts/slide-fit/<width>x<height>/``, with the faulty elements outlined in red,
 and the report (per deck: screens, fragments, estimated presenting time, and the count of
 screens with each fault) is printed and written to ``test-artifacts/slide-fit.txt``. The exit
 status is 1 when any deck has a fault. ``SLIDE_FIT_SCREENSHOTS=all`` screenshots every step.
+
+Besides which fonts are installed, a machine's fontconfig settings say how glyphs are
+hinted, and full hinting rounds their widths to whole pixels, so that two machines with the
+same fonts can wrap a line differently. The walk's Chromium therefore reads the machine's
+configuration (for the fonts it has) with the rendering settings pinned on top of it
+(``FONTCONFIG``: slight hinting, greyscale antialiasing, the usual desktop defaults).
 
 Chromium is Debian's ``chromium`` (or ``$CHROMIUM``), driven by Playwright; no browser is
 downloaded. ``tests/test_slide_fit.py`` (``make test-slides``) runs this walk as a test.
@@ -29,7 +43,9 @@ downloaded. ``tests/test_slide_fit.py`` (``make test-slides``) runs this walk as
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
+import html
 import http.server
 import os
 import shutil
@@ -50,7 +66,7 @@ import build_site  # noqa: E402  (same folder)
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORTS = ((1280, 720), (1920, 1080))
-FAULTS = ("overflow", "cut_code", "cut_figure", "marker", "heading")
+FAULTS = ("overflow", "cut_code", "cut_figure", "marker", "heading", "font")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 # The flags a root, sandbox-less, offline machine needs (and no background traffic).
 CHROMIUM_ARGS = [
@@ -63,13 +79,90 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--hide-scrollbars",
 ]
+# fontconfig's settings for the walk's Chromium: the machine's own configuration (which fonts
+# are installed), then the rendering settings that change text metrics, the same everywhere.
+FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">{machine}</include>
+  <match target="font">
+    <edit name="antialias" mode="assign"><bool>true</bool></edit>
+    <edit name="hinting" mode="assign"><bool>true</bool></edit>
+    <edit name="hintstyle" mode="assign"><const>hintslight</const></edit>
+    <edit name="autohint" mode="assign"><bool>false</bool></edit>
+    <edit name="rgba" mode="assign"><const>none</const></edit>
+    <edit name="embeddedbitmap" mode="assign"><bool>false</bool></edit>
+  </match>
+</fontconfig>
+"""
 TOLERANCE_PX = 1.5  # sub-pixel rounding of a scaled slide
 STEP_TIMEOUT_MS = 30_000
 
-# Runs in the page: wait until MathJax and the pictures are done, then measure the screen.
+# Runs in the page before and after the walk: every face of the site's fonts loads (the
+# faces are CSS ``font`` values, from ``build_site.WEB_FONTS``) and no font face failed;
+# the problems found, if any.
+FONTS_JS = r"""
+async (faces) => {
+  const problems = [];
+  await document.fonts.ready;
+  await Promise.all(faces.map(face => document.fonts.load(face).then(
+      found => { if (!found.length) { problems.push(`no @font-face for ${face}`); } },
+      error => problems.push(`${face} did not load: ${error}`))));
+  await document.fonts.ready;
+  for (const face of faces) {
+    if (!document.fonts.check(face)) { problems.push(`not loaded: ${face}`); }
+  }
+  for (const face of document.fonts) {
+    // MathJax looks for its fonts among the installed ones first (faces that fail when
+    // they are not there), then takes its web fonts (the families ending in "w").
+    const family = face.family.replace(/^["']|["']$/g, '');
+    if (face.status === 'error' && !/^MJXc-TeX-.*[^w]$/.test(family)) {
+      problems.push(`failed to load: ${family} ${face.style} ${face.weight}`);
+    }
+  }
+  return [...new Set(problems)];
+}
+"""
+
+# Runs in the page at every step: marks the elements of the screen (and the slide number)
+# whose text has a character not seen before in the deck in the same font, with
+# ``data-fit-font="<index>"``; returns those characters, by index.
+GLYPHS_JS = r"""
+() => {
+  const seen = window.courseFitGlyphs || (window.courseFitGlyphs = new Set());
+  for (const el of document.querySelectorAll('[data-fit-font]')) {
+    el.removeAttribute('data-fit-font');
+  }
+  const marks = [];
+  const roots = [Reveal.getCurrentSlide(), document.querySelector('.reveal .slide-number')];
+  for (const root of roots.filter(Boolean)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.data.trim() || el.closest('aside.notes, script, style, .MJX_Assistive_MathML') ||
+          !el.checkVisibility()) { continue; }
+      const style = getComputedStyle(el);
+      const font = `${style.fontFamily}|${style.fontWeight}|${style.fontStyle}|`;
+      const fresh = [...new Set(node.data.replace(/\s/g, ''))].filter(c => !seen.has(font + c));
+      if (!fresh.length) { continue; }
+      fresh.forEach(c => seen.add(font + c));
+      if (el.hasAttribute('data-fit-font')) {
+        marks[+el.getAttribute('data-fit-font')] += fresh.join('');
+      } else {
+        el.setAttribute('data-fit-font', String(marks.length));
+        marks.push(fresh.join(''));
+      }
+    }
+  }
+  return marks;
+}
+"""
+
+# Runs in the page: wait until the fonts, MathJax and the pictures are done, then measure.
 MEASURE_JS = r"""
 async (tolerance) => {
   const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  await document.fonts.ready;
   // MathJax is done when its queue has been empty for a while and every formula on the
   // screen has a size (it re-renders a slide when it is shown).
   const idle = () => (!window.MathJax || !MathJax.Hub ||
@@ -117,7 +210,7 @@ async (tolerance) => {
   // How far a rectangle sticks out of what can be seen (0 when it is all visible).
   const outside = (r, clip) => Math.max(
       clip.left - r.left, r.right - clip.right, clip.top - r.top, r.bottom - clip.bottom, 0);
-  const faults = {overflow: [], cut_code: [], cut_figure: [], marker: [], heading: []};
+  const faults = {overflow: [], cut_code: [], cut_figure: [], marker: [], heading: [], font: []};
   const mark = el => {
     el.style.outline = '3px solid red';
     el.setAttribute('data-fit-fault', '1');
@@ -209,6 +302,13 @@ async (tolerance) => {
 }
 """
 
+MARK_JS = """(selectors) => {
+  for (const el of document.querySelectorAll(selectors.join(', '))) {
+    el.style.outline = '3px solid red';
+    el.setAttribute('data-fit-fault', '1');
+  }
+}"""
+
 NEXT_JS = """() => {
   if (Reveal.isLastSlide() && !Reveal.availableFragments().next) { return false; }
   Reveal.next();
@@ -230,6 +330,7 @@ class DeckReport:
         default_factory=lambda: {fault: set() for fault in FAULTS}
     )
     details: list[str] = field(default_factory=list)
+    font_problems: list[str] = field(default_factory=list)  # the site's fonts did not load
     screenshots: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -238,7 +339,7 @@ class DeckReport:
 
     @property
     def ok(self) -> bool:
-        return not any(self.counts().values())
+        return not any(self.counts().values()) and not self.font_problems
 
     def line(self) -> str:
         counts = self.counts()
@@ -247,7 +348,9 @@ class DeckReport:
             f"{self.deck:<32} {width}x{height} {self.screens:>4} screens {self.steps:>4} steps "
             f"~{self.presenting_minutes:>3.0f} min | overflow {counts['overflow']:>3}  "
             f"cut code {counts['cut_code']:>3}  cut figures {counts['cut_figure']:>3}  "
-            f"markers {counts['marker']:>3}  headings {counts['heading']:>3}"
+            f"markers {counts['marker']:>3}  headings {counts['heading']:>3}  "
+            f"system fonts {counts['font']:>3}"
+            + ("  FONTS NOT LOADED" if self.font_problems else "")
         )
 
 
@@ -280,6 +383,27 @@ def serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
+def system_fonts(cdp, marks: list[str]) -> dict[int, str]:
+    """The installed fonts Chromium drew the marked elements' text with (see ``GLYPHS_JS``).
+
+    ``cdp`` is a DevTools session of the page with the DOM and CSS domains enabled. The
+    answer maps the index of each element drawn (in part) in a system font to a message.
+    """
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    found = {}
+    for index, characters in enumerate(marks):
+        node = cdp.send(
+            "DOM.querySelector", {"nodeId": root, "selector": f'[data-fit-font="{index}"]'}
+        )["nodeId"]
+        if not node:  # no longer in the page
+            continue
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        system = sorted({font["familyName"] for font in fonts if not font["isCustomFont"]})
+        if system:
+            found[index] = f"{', '.join(system)} for {characters[:24]!r}"
+    return found
+
+
 def walk_deck(
     browser,
     url: str,
@@ -310,10 +434,22 @@ def walk_deck(
     page.goto(url)
     page.locator(".reveal.ready").wait_for(timeout=STEP_TIMEOUT_MS)
     page.evaluate("() => Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+    faces = [face for font in build_site.WEB_FONTS for face in font.shorthands]
+    report.font_problems = page.evaluate(FONTS_JS, faces)
+    for problem in report.font_problems:
+        report.details.append(f"{deck}: the site's fonts: {problem}")
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
     seen: set[tuple[int, int]] = set()
     shot_screens: set[tuple[int, int]] = set()
     while True:
         step = page.evaluate(MEASURE_JS, TOLERANCE_PX)
+        marks = page.evaluate(GLYPHS_JS)
+        drawn = system_fonts(cdp, marks) if marks else {}
+        if drawn:
+            step["faults"]["font"] += list(drawn.values())
+            page.evaluate(MARK_JS, [f'[data-fit-font="{index}"]' for index in drawn])
         screen = (step["h"], step["v"])
         seen.add(screen)
         report.steps += 1
@@ -333,6 +469,10 @@ def walk_deck(
                 report.screenshots.append(path)
         if not page.evaluate(NEXT_JS):
             break
+    # A face that failed later (MathJax's web fonts load while it sets the formulas).
+    late = [p for p in page.evaluate(FONTS_JS, faces) if p not in report.font_problems]
+    report.font_problems += late
+    report.details += [f"{deck}: the site's fonts: {problem}" for problem in late]
     context.close()
     report.screens = len(seen)
     report.seconds = time.monotonic() - start
@@ -362,11 +502,25 @@ def write_report(reports: list[DeckReport], path: Path = ARTIFACTS / "slide-fit.
     return text
 
 
+def pinned_fontconfig(folder: Path) -> Path:
+    """Write ``FONTCONFIG`` into ``folder``, over the configuration fontconfig would read."""
+    machine = os.environ.get("FONTCONFIG_FILE") or "fonts.conf"
+    if not os.path.isabs(machine):
+        machine = os.path.join(os.environ.get("FONTCONFIG_PATH") or "/etc/fonts", machine)
+    path = folder / "fonts.conf"
+    path.write_text(FONTCONFIG.format(machine=html.escape(machine)), encoding="utf-8")
+    return path
+
+
 def launch(playwright):
+    """Chromium for the walk, with fontconfig's rendering settings pinned (``FONTCONFIG``)."""
     executable = chromium_path()
     if executable is None:
         raise RuntimeError("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    folder = Path(tempfile.mkdtemp(prefix="slide-fit-fontconfig-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = {**os.environ, "FONTCONFIG_FILE": str(pinned_fontconfig(folder))}
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -140,14 +140,22 @@ def test_gradcheck_with_every_option():
         )
 
 
-def test_a_second_derivative_is_refused():
+def test_double_backward_is_refused_even_for_a_gradient_penalty():
     hidden, weight, bias, targets = inputs(3, 2, 5, torch.float64)
     hidden.requires_grad_(True)
+    weight.requires_grad_(True)
+    refused = "differentiated only once: create_graph=True is not supported"
+    # A gradient penalty on the loss alone: once_differentiable let this through with a
+    # gradient that did not require grad, so the penalty was silently a constant.
+    loss = linear_cross_entropy(hidden, weight, bias, targets, block_size=2)
+    with pytest.raises(RuntimeError, match=refused):
+        torch.autograd.grad(loss, hidden, create_graph=True)
     scale = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
     loss = scale * linear_cross_entropy(hidden, weight, bias, targets, block_size=2)
-    (grad,) = torch.autograd.grad(loss, hidden, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        grad.square().sum().backward()
+    with pytest.raises(RuntimeError, match=refused):
+        torch.autograd.grad(loss, hidden, create_graph=True)
+    # A plain backward still matches F.cross_entropy(F.linear(...)).
+    assert_matches_peer(hidden.detach(), weight.detach(), bias, targets, 2, 1e-10)
 
 
 def test_inputs_are_not_modified():

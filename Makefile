@@ -8,12 +8,13 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
 	test-portable test-run-all test-slides test-site test-lab check benchmark-tests \
-	test-versions
+	test-versions test-solutions
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
-	@echo "make test     the suite to run before every commit: ruff, unit tests, every notebook with nbval"
+	@echo "make test     the suite to run before every commit: ruff, unit tests, every lesson with nbval"
 	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-versions, test-lab, test-slides, test-site, site"
+	@echo "make test-solutions the solution notebooks under nbval (make test-portable runs them too)"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
 	@echo "make test-versions  Run All and the unit tests with the oldest and the newest supported versions"
@@ -56,6 +57,12 @@ TEST_CMD := $(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile --no-loa
 
 test: lint
 	$(TEST_CMD)
+
+# The solution notebooks under nbval, as make test runs the lessons. make test leaves them out
+# (their code passes its checks in tests/test_exercises.py, without a kernel each); CI compares
+# their stored outputs in every configuration of make test-portable.
+test-solutions: $(STAMP)
+	$(TEST_CMD) notebooks/solutions
 
 test-portable: $(STAMP)
 	$(BIN)/python tools/portability.py

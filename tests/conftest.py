@@ -111,6 +111,9 @@ def pytest_terminal_summary(terminalreporter):
         for marker, command in ON_REQUEST.items():
             if marker not in markexpr:
                 terminalreporter.write_line(f"not in this run: tests marked {marker} ({command})")
+        terminalreporter.write_line(
+            "not in this run: the solution notebooks under nbval (make test-solutions; "
+            "their code passes its checks in tests/test_exercises.py)")
     report = getattr(config, "slide_fit_report", None)
     if report:  # tests/test_slide_fit.py: the table per deck (details in test-artifacts/)
         terminalreporter.section("slide fit")

@@ -1,8 +1,10 @@
 """The training loop of notebook 05, reusable: ``fit``, ``train_epoch``, ``evaluate``, ``predict``.
 
 Also :func:`accuracy_interval`, the confidence interval that notebook 05 puts around a test
-accuracy measured on a few hundred digits, and two small tools of notebook 06 that 09 reuses:
-:func:`logits_of` (a trained model's logits, without a graph) and :func:`mean_sd`.
+accuracy measured on a few hundred digits, :func:`paired_comparison`, the test notebook 05
+uses to compare two models scored on the same digits (09 reuses it), and two small tools
+of notebook 06 that 09 reuses: :func:`logits_of` (a trained model's logits, without a
+graph) and :func:`mean_sd`.
 
 Notebook 05 (``05_training_on_mnist.ipynb``) writes this loop out cell by cell for the
 3-class network, then shows that :func:`fit` gives exactly the same result for the same
@@ -33,7 +35,7 @@ from helpers.validation import as_float_array
 
 __all__ = [
     "History", "prepare_targets", "labels_from_outputs", "predict", "evaluate", "logits_of",
-    "train_epoch", "fit", "accuracy_interval", "mean_sd",
+    "train_epoch", "fit", "accuracy_interval", "PairedComparison", "paired_comparison", "mean_sd",
 ]
 
 SUPPORTED_LOSSES = (nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss)
@@ -252,6 +254,85 @@ def accuracy_interval(
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z / (1 + z * z / total) * math.sqrt(p * (1 - p) / total + z * z / (4 * total**2))
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two models scored on the same ``total`` examples (see :func:`paired_comparison`)."""
+
+    total: int
+    only_a: int  # examples A gets right and B gets wrong
+    only_b: int  # examples B gets right and A gets wrong
+    difference: float  # accuracy of A minus accuracy of B
+    interval: tuple[float, float]  # confidence interval of the difference
+    p_value: float  # exact McNemar test: two-sided, of "A and B are equally accurate"
+    confidence: float
+
+    def __str__(self) -> str:
+        low, high = self.interval
+        return (
+            f"A right, B wrong: {self.only_a}; B right, A wrong: {self.only_b} "
+            f"(of {self.total}); A - B = {100 * self.difference:+.1f} points, "
+            f"{100 * self.confidence:.0f} % interval [{100 * low:+.1f}, {100 * high:+.1f}]; "
+            f"McNemar exact p = {self.p_value:.2g}"
+        )
+
+
+def paired_comparison(
+    correct_a: object, correct_b: object, confidence: float = 0.95
+) -> PairedComparison:
+    """Compare two models scored on the *same* examples: only the disagreements count.
+
+    Introduced in notebook 05. ``correct_a[i]`` and ``correct_b[i]`` say whether models A and
+    B got example ``i`` right. Two intervals drawn around each accuracy separately ignore
+    that both models met the same easy and hard digits; the examples where both are right
+    (or both wrong) say nothing about which is better. The exact McNemar test asks whether
+    the ``only_a + only_b`` disagreements split as evenly as fair coin flips would; the
+    interval of the difference is the Wald interval for paired proportions,
+    ``(only_a - only_b) / n ± z sqrt(only_a + only_b - (only_a - only_b)**2 / n) / n``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not a 1-D array of booleans (or 0/1 integers).
+    ValueError
+        If the inputs are empty or differ in length, or ``confidence`` is not strictly
+        between 0 and 1.
+    """
+    flags = []
+    for name, values in (("correct_a", correct_a), ("correct_b", correct_b)):
+        tensor = torch.as_tensor(values) if not isinstance(values, torch.Tensor) else values
+        if tensor.dtype.is_floating_point or tensor.dtype.is_complex:
+            raise TypeError(f"{name} must hold booleans (right or wrong per example), "
+                            f"got dtype {tensor.dtype}")
+        if tensor.ndim != 1 or tensor.numel() == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array, got shape "
+                             f"{tuple(tensor.shape)}")
+        if tensor.dtype != torch.bool:
+            if not bool(((tensor == 0) | (tensor == 1)).all()):
+                raise ValueError(f"{name} must hold only 0 and 1 (or booleans)")
+            tensor = tensor.bool()
+        flags.append(tensor)
+    a, b = flags
+    if a.numel() != b.numel():
+        raise ValueError(f"correct_a and correct_b must score the same examples: "
+                         f"{a.numel()} against {b.numel()}")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        raise TypeError(f"confidence must be a number, got {confidence!r}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    total = a.numel()
+    only_a = int((a & ~b).sum())
+    only_b = int((b & ~a).sum())
+    discordant = only_a + only_b
+    # Exact binomial test on the disagreements (integers: exact even for thousands of them).
+    tail = sum(math.comb(discordant, k) for k in range(min(only_a, only_b) + 1))
+    p_value = min(1.0, 2 * tail / 2**discordant) if discordant else 1.0
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    difference = (only_a - only_b) / total
+    half = z * math.sqrt(max(discordant - (only_a - only_b) ** 2 / total, 0.0)) / total
+    interval = (max(-1.0, difference - half), min(1.0, difference + half))
+    return PairedComparison(total, only_a, only_b, difference, interval, p_value, confidence)
 
 
 def mean_sd(values: object, scale: float = 1.0, digits: int = 3) -> str:

@@ -14,6 +14,7 @@ from helpers.training import (
     fit,
     labels_from_outputs,
     logits_of,
+    paired_comparison,
     predict,
     prepare_targets,
     train_epoch,
@@ -282,3 +283,52 @@ def test_mean_sd_rejects_bad_input(values, kwargs, error, message):
 
     with pytest.raises(error, match=message):
         mean_sd(values, **kwargs)
+
+
+# ---- paired_comparison ---------------------------------------------------------------------
+
+def test_paired_comparison_counts_only_the_disagreements():
+    a = torch.tensor([True] * 90 + [True] * 8 + [False] * 2)
+    b = torch.tensor([True] * 90 + [False] * 8 + [True] * 2)
+    result = paired_comparison(a, b)
+    assert (result.total, result.only_a, result.only_b) == (100, 8, 2)
+    assert result.difference == pytest.approx(0.06)
+    # Exact binomial: P(X <= 2 or X >= 8) for X ~ Binomial(10, 1/2) = 2 * 56 / 1024.
+    assert result.p_value == pytest.approx(112 / 1024)
+    half = 1.959964 * math.sqrt(10 - 36 / 100) / 100
+    assert result.interval == pytest.approx((0.06 - half, 0.06 + half), rel=1e-5)
+    assert "McNemar exact p = 0.11" in str(result)
+
+
+def test_paired_comparison_of_identical_models_is_no_difference():
+    a = torch.tensor([True, False, True])
+    result = paired_comparison(a, a.clone())
+    assert result.p_value == 1.0 and result.difference == 0.0 and result.interval == (0.0, 0.0)
+
+
+def test_paired_comparison_is_exact_for_thousands_of_disagreements():
+    a = torch.zeros(5000, dtype=torch.bool)
+    a[:2600] = True
+    result = paired_comparison(a, ~a)  # 2600 against 2400: p about 0.005
+    assert 0.004 < result.p_value < 0.006
+    assert paired_comparison([1, 0, 1], [0, 0, 1]).only_a == 1  # 0/1 integers are accepted
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "error", "match"),
+    [
+        ([0.5, 1.0], [1, 0], TypeError, "booleans"),
+        ([1, 2], [1, 0], ValueError, "only 0 and 1"),
+        ([[True]], [[True]], ValueError, "1-D"),
+        ([], [], ValueError, "non-empty"),
+        ([True, False], [True], ValueError, "same examples"),
+    ],
+)
+def test_paired_comparison_rejects_bad_input(a, b, error, match):
+    with pytest.raises(error, match=match):
+        paired_comparison(torch.tensor(a), torch.tensor(b))
+
+
+def test_paired_comparison_rejects_a_bad_confidence():
+    with pytest.raises(ValueError, match="strictly between"):
+        paired_comparison([True], [False], confidence=1.0)

@@ -302,12 +302,12 @@ def paired_comparison(
     flags = []
     for name, values in (("correct_a", correct_a), ("correct_b", correct_b)):
         tensor = torch.as_tensor(values) if not isinstance(values, torch.Tensor) else values
-        if tensor.dtype.is_floating_point or tensor.dtype.is_complex:
-            raise TypeError(f"{name} must hold booleans (right or wrong per example), "
-                            f"got dtype {tensor.dtype}")
         if tensor.ndim != 1 or tensor.numel() == 0:
             raise ValueError(f"{name} must be a non-empty 1-D array, got shape "
                              f"{tuple(tensor.shape)}")
+        if tensor.dtype.is_floating_point or tensor.dtype.is_complex:
+            raise TypeError(f"{name} must hold booleans (right or wrong per example), "
+                            f"got dtype {tensor.dtype}")
         if tensor.dtype != torch.bool:
             if not bool(((tensor == 0) | (tensor == 1)).all()):
                 raise ValueError(f"{name} must hold only 0 and 1 (or booleans)")

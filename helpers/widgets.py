@@ -9,7 +9,7 @@ the widget itself, so nbval compares the same text on every machine.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -19,7 +19,7 @@ from helpers.numerics import softmax
 from helpers.plots import plot_decision_threshold, plot_probability_bars
 from helpers.validation import as_float_array, check_labels
 
-__all__ = ["SoftmaxExplorer", "ThresholdExplorer"]
+__all__ = ["PlotExplorer", "SoftmaxExplorer", "ThresholdExplorer"]
 
 
 def _png(figure: Figure) -> bytes:
@@ -221,4 +221,86 @@ class ThresholdExplorer(_Explorer):
         plot_decision_threshold(
             self.probs, self.targets, self.threshold, self.class_names, ax=self.axes
         )
+        self.image.value = _png(self.figure)
+
+
+class PlotExplorer(_Explorer):
+    """Sliders for the numeric arguments of a plotting function: every move redraws it.
+
+    Introduced in notebook 02; the live control of a lesson whose picture is drawn by a
+    function of ``helpers.plots``. ``plot`` is called as ``plot(**fixed, **values, ax=axes)``
+    with the sliders' current ``values``; the notebook draws the same function once with the
+    starting values as the control's static twin. Display the explorer by making it the last
+    expression of a cell.
+
+    Parameters
+    ----------
+    plot
+        A function of ``helpers.plots`` that draws into ``ax`` (keyword arguments).
+    sliders
+        ``{argument: (low, high, step, start)}``, one slider per argument, in this order.
+    title
+        What the control shows, for its one line of text.
+    fixed
+        Other keyword arguments passed unchanged on every redraw.
+
+    Raises
+    ------
+    TypeError
+        If ``plot`` is not callable or a slider's bounds are not numbers.
+    ValueError
+        If there is no slider, a slider has ``low >= high``, ``step <= 0`` or its start outside
+        ``[low, high]``; and whatever ``plot`` raises for its starting arguments.
+    """
+
+    FIGSIZE = (5.5, 3.0)  # inches: 440 x 240 pixels at DPI, sliders and plot fit one screen
+    DPI = 80
+
+    def __init__(
+        self,
+        plot: Callable[..., object],
+        sliders: Mapping[str, tuple[float, float, float, float]],
+        *,
+        title: str,
+        fixed: Mapping[str, object] | None = None,
+    ) -> None:
+        if not callable(plot):
+            raise TypeError(f"plot must be a plotting function, got {plot!r}")
+        if not sliders:
+            raise ValueError("give at least one slider: {argument: (low, high, step, start)}")
+        for name, bounds in sliders.items():
+            if (not isinstance(bounds, tuple) or len(bounds) != 4 or any(
+                    isinstance(v, bool) or not isinstance(v, int | float) for v in bounds)):
+                raise TypeError(f"slider {name!r}: give (low, high, step, start) as numbers, "
+                                f"got {bounds!r}")
+            low, high, step, start = bounds
+            if not low < high or step <= 0 or not low <= start <= high:
+                raise ValueError(f"slider {name!r}: need low < high, step > 0 and low <= start "
+                                 f"<= high, got {bounds!r}")
+        self.plot, self.fixed = plot, dict(fixed or {})
+        self.TEXT = f"{title}: move the sliders (needs a running kernel; static plot above)."
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI)
+        self.axes = self.figure.subplots()
+        width = widgets.Layout(width=f"{int(self.FIGSIZE[0] * self.DPI)}px")
+        self.sliders = {
+            name: widgets.FloatSlider(value=float(start), min=float(low), max=float(high),
+                                      step=float(step), description=name, layout=width,
+                                      readout_format=".2f")
+            for name, (low, high, step, start) in sliders.items()
+        }
+        self.image = widgets.Image(format="png")
+        self.redraw()  # validates the starting arguments before anything is shown
+        self.widget = widgets.VBox([*self.sliders.values(), self.image])
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The sliders' current values, by argument name."""
+        return {name: float(slider.value) for name, slider in self.sliders.items()}
+
+    def redraw(self) -> None:
+        """Draw ``plot`` with the current values into the image widget."""
+        self.axes.clear()
+        self.plot(**self.fixed, **self.values, ax=self.axes)
         self.image.value = _png(self.figure)

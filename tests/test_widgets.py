@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.widgets import SoftmaxExplorer
+from helpers.widgets import PlotExplorer, SoftmaxExplorer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -136,3 +136,52 @@ def test_threshold_explorer_shows_one_fixed_line_of_text():
 def test_threshold_explorer_refuses_bad_input(probs, targets, kwargs, message):
     with pytest.raises(ValueError, match=message):
         ThresholdExplorer(probs, targets, **kwargs)
+
+
+# ---- PlotExplorer: any plotting function with sliders ------------------------------------------
+
+def draw_line(slope, offset=0.0, *, ax, color="C0"):
+    xs = np.linspace(0, 1, 5)
+    ax.plot(xs, slope * xs + offset, color=color)
+    ax.set_title(f"slope {slope:.2f}")
+    return ax
+
+
+def test_plot_explorer_redraws_its_function_with_the_sliders_values():
+    explorer = PlotExplorer(draw_line, {"slope": (-2.0, 2.0, 0.1, 1.0)}, title="A line",
+                            fixed={"color": "C1"})
+    assert explorer.axes.get_title() == "slope 1.00"
+    first = explorer.image.value
+    assert bytes(first).startswith(PNG_SIGNATURE)
+    explorer.sliders["slope"].value = -1.5
+    assert explorer.values == {"slope": -1.5}
+    assert explorer.axes.get_title() == "slope -1.50"
+    np.testing.assert_allclose(explorer.axes.lines[0].get_ydata()[-1], -1.5)
+    assert len(explorer.axes.lines) == 1  # cleared, not drawn over
+    assert explorer.image.value != first
+    assert explorer._repr_mimebundle_()["text/plain"] == (
+        "A line: move the sliders (needs a running kernel; static plot above).")
+
+
+@pytest.mark.parametrize(
+    ("plot", "sliders", "error", "match"),
+    [
+        ("not a function", {"slope": (0.0, 1.0, 0.1, 0.5)}, TypeError, "plotting function"),
+        (draw_line, {}, ValueError, "at least one slider"),
+        (draw_line, {"slope": (0.0, 1.0, 0.1)}, TypeError, "low, high, step, start"),
+        (draw_line, {"slope": (1.0, 0.0, 0.1, 0.5)}, ValueError, "low < high"),
+        (draw_line, {"slope": (0.0, 1.0, 0.0, 0.5)}, ValueError, "step > 0"),
+        (draw_line, {"slope": (0.0, 1.0, 0.1, 2.0)}, ValueError, "start"),
+        (draw_line, {"slope": (0.0, 1.0, 0.1, True)}, TypeError, "numbers"),
+    ],
+)
+def test_plot_explorer_refuses_bad_sliders(plot, sliders, error, match):
+    with pytest.raises(error, match=match):
+        PlotExplorer(plot, sliders, title="x")
+
+
+def test_plot_explorer_passes_on_the_plots_own_error():
+    def refuses(slope, *, ax):
+        raise ValueError("slope must be positive")
+    with pytest.raises(ValueError, match="slope must be positive"):
+        PlotExplorer(refuses, {"slope": (-1.0, 1.0, 0.1, 0.0)}, title="x")

@@ -1,10 +1,11 @@
-"""The soft-target bars of notebook 09: content and bad input."""
+"""The soft-target bars and the KL-direction fits of notebook 09: content and bad input."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from helpers.plots import plot_soft_targets
+from helpers.plots.soft_targets import plot_kl_directions
 
 SHARP = [0.9, 0.09, 0.01]
 SOFT = [0.5, 0.3, 0.2]
@@ -49,4 +50,56 @@ def test_draws_on_given_axes_and_names_classes_by_default():
 def test_bad_input_is_a_clear_error(argument, names, error, words):
     with pytest.raises(error, match=words):
         plot_soft_targets(argument, names)
+    plt.close("all")
+
+
+# ---- the two directions of the KL divergence ----------------------------------------------
+
+GRID = np.linspace(-3.0, 3.0, 7)
+TWO_MODES = np.array([0.05, 0.3, 0.1, 0.02, 0.13, 0.35, 0.05])
+ONE_MODE = np.array([0.02, 0.1, 0.2, 0.36, 0.2, 0.1, 0.02])
+
+
+def test_the_target_is_shaded_and_each_fit_is_a_labelled_line():
+    fig = plot_kl_directions(GRID, TWO_MODES, {"forward": ONE_MODE, "reverse": TWO_MODES},
+                             title="two directions")
+    (ax,) = fig.axes
+    assert len(ax.collections) == 1  # the shaded target
+    forward, reverse = ax.lines
+    np.testing.assert_allclose(forward.get_xdata(), GRID)
+    np.testing.assert_allclose(forward.get_ydata(), ONE_MODE)
+    np.testing.assert_allclose(reverse.get_ydata(), TWO_MODES)
+    assert forward.get_color() != reverse.get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "target p", "forward", "reverse"]
+    assert ax.get_title() == "two directions"
+    assert ax.get_ylim()[0] == 0
+    plt.close(fig)
+
+
+def test_kl_directions_draws_on_given_axes_from_tensors():
+    torch = pytest.importorskip("torch")
+    fig, ax = plt.subplots()
+    assert plot_kl_directions(torch.tensor(GRID), torch.tensor(TWO_MODES),
+                              {"q": torch.tensor(ONE_MODE)}, ax=ax) is fig
+    assert len(ax.lines) == 1
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("grid", "target", "fits", "error", "words"),
+    [
+        (GRID[::-1], TWO_MODES, {"q": ONE_MODE}, ValueError, "increasing"),
+        (GRID.reshape(1, -1), TWO_MODES, {"q": ONE_MODE}, ValueError, "dimension"),
+        (GRID, TWO_MODES, [ONE_MODE], TypeError, "must map labels"),
+        (GRID, TWO_MODES, {}, ValueError, "one to three"),
+        (GRID, TWO_MODES, {str(i): ONE_MODE for i in range(4)}, ValueError, "one to three"),
+        (GRID, TWO_MODES, {1.0: ONE_MODE}, TypeError, "strings"),
+        (GRID, TWO_MODES * 2, {"q": ONE_MODE}, ValueError, "sum to 1"),
+        (GRID, TWO_MODES, {"q": ONE_MODE[:-1] / ONE_MODE[:-1].sum()}, ValueError, "shape"),
+    ],
+)
+def test_kl_directions_bad_input_is_a_clear_error(grid, target, fits, error, words):
+    with pytest.raises(error, match=words):
+        plot_kl_directions(grid, target, fits)
     plt.close("all")

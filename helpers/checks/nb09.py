@@ -19,101 +19,21 @@ import torch.nn.functional as F
 from helpers.checks.core import Case, Report, compare_arrays, explain, guarded, run_cases
 
 __all__ = [
-    "check_distillation_loss_np",
     "check_multi_label_predictions",
+    "check_distillation_loss_np",
     "check_pick_thresholds",
     "check_thresholds_and_test_f1",
 ]
 
 
-# ---- exercise 1: the distillation loss -------------------------------------------------
-
-def _distillation(student, teacher, targets, temperature, weight, *, student_t=None,
-                  teacher_t=None, factor=None, soft="ce", hard_t=1.0, reduction="mean",
-                  soft_divisor=1.0):
-    """The distillation loss, with every ingredient that a mistake can change."""
-    student_t = temperature if student_t is None else student_t
-    teacher_t = temperature if teacher_t is None else teacher_t
-    factor = temperature**2 if factor is None else factor
-    soft_targets = torch.softmax(teacher / teacher_t, dim=1)
-    if soft == "logits":  # the teacher's logits passed as if they were probabilities
-        soft_targets = teacher
-    soft_loss = F.cross_entropy(student / student_t, soft_targets, reduction=reduction)
-    if soft == "kl":
-        log_p = torch.log_softmax(student / student_t, dim=1)
-        soft_loss = F.kl_div(log_p, soft_targets, reduction="sum")
-        if reduction == "mean":
-            soft_loss = soft_loss / len(student)
-    hard_loss = F.cross_entropy(student / hard_t, targets, reduction=reduction)
-    return (weight * factor * soft_loss / soft_divisor + (1 - weight) * hard_loss).item()
-
-
-def check_distillation_loss_np(candidate: Callable) -> Report:
-    """Exercise 1: ``candidate(student_logits, teacher_logits, targets, temperature, weight)``,
-    in NumPy, is ``weight * T² * CE(student / T, softmax(teacher / T)) + (1 - weight) *
-    CE(student, y)``, averaged over the batch. PyTorch calls fail the check."""
-    generator = torch.Generator().manual_seed(9)
-    shapes = [(4, 3, 2.0, 0.7), (16, 10, 4.0, 0.5), (1, 5, 3.0, 0.9), (8, 10, 1.0, 0.3),
-              (6, 4, 5.0, 1.0), (5, 10, 2.5, 0.0)]
-    inputs = []
-    for n, c, temperature, weight in shapes:
-        student = torch.randn(n, c, generator=generator, dtype=torch.float64) * 2
-        teacher = torch.randn(n, c, generator=generator, dtype=torch.float64) * 4
-        targets = torch.randint(0, c, (n,), generator=generator)
-        inputs.append((f"N={n}, C={c}, T={temperature}, weight={weight}",
-                       (student, teacher, targets, temperature, weight)))
-    huge = torch.tensor([[900.0, 0.0, -5.0], [0.0, 820.0, 3.0]], dtype=torch.float64)
-    inputs.append(("logits of 900 (exp overflows above 709.78: subtract each row's max)",
-                   (huge, huge.flip(1), torch.tensor([0, 2]), 2.0, 0.5)))
-    cases = []
-    for name, args in inputs:
-        student, teacher, targets, temperature, weight = args
-
-        def loss(*, _args=args, **kwargs):
-            return _distillation(*_args, **kwargs)
-
-        mistakes = (
-            (loss(factor=1.0), "the T² factor is missing: multiply the soft term by T ** 2 "
-             "(its gradients shrink like 1 / T²)"),
-            (loss(factor=temperature), "you multiplied by T, not by T ** 2"),
-            (loss(student_t=1.0), "the temperature is only on the teacher: divide the "
-             "student's logits by T as well"),
-            (loss(teacher_t=1.0), "the temperature is only on the student: soften the "
-             "teacher's probabilities with T as well"),
-            (loss(soft="kl"), "you computed the KL divergence: it is the cross-entropy minus "
-             "the teacher's entropy (same gradients, other value): use the cross-entropy "
-             "against the teacher's probabilities"),
-            (_distillation(student, teacher, targets, temperature, 1 - weight),
-             "the weights are swapped: `weight` multiplies the soft (teacher) term"),
-            (loss(soft="logits"), "the teacher's logits are not probabilities: take "
-             "softmax(teacher_logits / T) as the targets"),
-            (loss(hard_t=temperature), "the hard-label term uses the plain logits, "
-             "without the temperature"),
-            (loss(reduction="sum"), "you summed over the batch: average it (the mean)"),
-            (loss(soft_divisor=student.shape[1]), "you averaged the soft term over the "
-             "classes too: sum q * log p over the classes, then average over the rows"),
-        )
-        numpy_args = (student.numpy(), teacher.numpy(), targets.numpy(), temperature, weight)
-        cases.append(Case(name, numpy_args, loss(), mistakes=mistakes))
-    return run_cases(
-        "Exercise 1 (distillation loss in NumPy)",
-        guarded(candidate, numpy_only=True),
-        cases,
-        hint="log_softmax(z) = z - max - log(sum(exp(z - max))); soft = mean over rows of "
-             "-sum(q * log_softmax(s / T)); loss = w * T**2 * soft + (1 - w) * hard.",
-        compare=lambda got, case: explain(got, case, compare_arrays(got, case.expected,
-                                                                    rtol=1e-6)),
-    )
-
-
-# ---- exercise 2: multi-label predictions ------------------------------------------------
+# ---- exercise 1 (warm-up): multi-label predictions ---------------------------------------
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
 def check_multi_label_predictions(candidate: Callable) -> Report:
-    """Exercise 2: ``candidate(logits, thresholds)`` is ``sigmoid(logits) >= thresholds``
+    """Exercise 1 (warm-up): ``candidate(logits, thresholds)`` is ``sigmoid(logits) >= thresholds``
     for each label (a column of ``logits``) with its own threshold, as an (N, L) array."""
     rng = np.random.default_rng(90)
     inputs = [
@@ -172,12 +92,92 @@ def check_multi_label_predictions(candidate: Callable) -> Report:
         return explain(got, case, compare_arrays(got, case.expected))
 
     return run_cases(
-        "Exercise 2 (multi-label predictions)",
+        "Exercise 1 (multi-label predictions)",
         candidate,
         cases,
         hint="probs = 1 / (1 + np.exp(-logits)); return probs >= thresholds "
              "(broadcasting puts thresholds[j] on column j).",
         compare=same_decisions,
+    )
+
+
+# ---- exercise 2: the distillation loss -------------------------------------------------
+
+def _distillation(student, teacher, targets, temperature, weight, *, student_t=None,
+                  teacher_t=None, factor=None, soft="ce", hard_t=1.0, reduction="mean",
+                  soft_divisor=1.0):
+    """The distillation loss, with every ingredient that a mistake can change."""
+    student_t = temperature if student_t is None else student_t
+    teacher_t = temperature if teacher_t is None else teacher_t
+    factor = temperature**2 if factor is None else factor
+    soft_targets = torch.softmax(teacher / teacher_t, dim=1)
+    if soft == "logits":  # the teacher's logits passed as if they were probabilities
+        soft_targets = teacher
+    soft_loss = F.cross_entropy(student / student_t, soft_targets, reduction=reduction)
+    if soft == "kl":
+        log_p = torch.log_softmax(student / student_t, dim=1)
+        soft_loss = F.kl_div(log_p, soft_targets, reduction="sum")
+        if reduction == "mean":
+            soft_loss = soft_loss / len(student)
+    hard_loss = F.cross_entropy(student / hard_t, targets, reduction=reduction)
+    return (weight * factor * soft_loss / soft_divisor + (1 - weight) * hard_loss).item()
+
+
+def check_distillation_loss_np(candidate: Callable) -> Report:
+    """Exercise 2: ``candidate(student_logits, teacher_logits, targets, temperature, weight)``,
+    in NumPy, is ``weight * T² * CE(student / T, softmax(teacher / T)) + (1 - weight) *
+    CE(student, y)``, averaged over the batch. PyTorch calls fail the check."""
+    generator = torch.Generator().manual_seed(9)
+    shapes = [(4, 3, 2.0, 0.7), (16, 10, 4.0, 0.5), (1, 5, 3.0, 0.9), (8, 10, 1.0, 0.3),
+              (6, 4, 5.0, 1.0), (5, 10, 2.5, 0.0)]
+    inputs = []
+    for n, c, temperature, weight in shapes:
+        student = torch.randn(n, c, generator=generator, dtype=torch.float64) * 2
+        teacher = torch.randn(n, c, generator=generator, dtype=torch.float64) * 4
+        targets = torch.randint(0, c, (n,), generator=generator)
+        inputs.append((f"N={n}, C={c}, T={temperature}, weight={weight}",
+                       (student, teacher, targets, temperature, weight)))
+    huge = torch.tensor([[900.0, 0.0, -5.0], [0.0, 820.0, 3.0]], dtype=torch.float64)
+    inputs.append(("logits of 900 (exp overflows above 709.78: subtract each row's max)",
+                   (huge, huge.flip(1), torch.tensor([0, 2]), 2.0, 0.5)))
+    cases = []
+    for name, args in inputs:
+        student, teacher, targets, temperature, weight = args
+
+        def loss(*, _args=args, **kwargs):
+            return _distillation(*_args, **kwargs)
+
+        mistakes = (
+            (loss(factor=1.0), "the T² factor is missing: multiply the soft term by T ** 2 "
+             "(its gradients shrink like 1 / T²)"),
+            (loss(factor=temperature), "you multiplied by T, not by T ** 2"),
+            (loss(student_t=1.0), "the temperature is only on the teacher: divide the "
+             "student's logits by T as well"),
+            (loss(teacher_t=1.0), "the temperature is only on the student: soften the "
+             "teacher's probabilities with T as well"),
+            (loss(soft="kl"), "you computed the KL divergence: it is the cross-entropy minus "
+             "the teacher's entropy (same gradients, other value): use the cross-entropy "
+             "against the teacher's probabilities"),
+            (_distillation(student, teacher, targets, temperature, 1 - weight),
+             "the weights are swapped: `weight` multiplies the soft (teacher) term"),
+            (loss(soft="logits"), "the teacher's logits are not probabilities: take "
+             "softmax(teacher_logits / T) as the targets"),
+            (loss(hard_t=temperature), "the hard-label term uses the plain logits, "
+             "without the temperature"),
+            (loss(reduction="sum"), "you summed over the batch: average it (the mean)"),
+            (loss(soft_divisor=student.shape[1]), "you averaged the soft term over the "
+             "classes too: sum q * log p over the classes, then average over the rows"),
+        )
+        numpy_args = (student.numpy(), teacher.numpy(), targets.numpy(), temperature, weight)
+        cases.append(Case(name, numpy_args, loss(), mistakes=mistakes))
+    return run_cases(
+        "Exercise 2 (distillation loss in NumPy)",
+        guarded(candidate, numpy_only=True),
+        cases,
+        hint="log_softmax(z) = z - max - log(sum(exp(z - max))); soft = mean over rows of "
+             "-sum(q * log_softmax(s / T)); loss = w * T**2 * soft + (1 - w) * hard.",
+        compare=lambda got, case: explain(got, case, compare_arrays(got, case.expected,
+                                                                    rtol=1e-6)),
     )
 
 

@@ -1,6 +1,8 @@
-"""Figures of notebook 09 (soft targets): a teacher's probabilities at several temperatures.
+"""Figures of notebook 09 (soft targets): a teacher's probabilities at several temperatures,
+and one-mode fits of a two-mode distribution under the two directions of the KL divergence.
 
-Part of ``helpers.plots``: import the functions from there.
+Part of ``helpers.plots``: import ``plot_soft_targets`` from there; ``plot_kl_directions`` is
+imported from this module.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots._base import _new_axes
-from helpers.validation import check_labels, check_probabilities
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = ["plot_soft_targets"]
 
@@ -80,6 +82,66 @@ def plot_soft_targets(
     ax.set_xlabel("class")
     ax.set_ylabel("probability (log scale)")
     ax.legend(loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def plot_kl_directions(
+    grid: object,
+    target: object,
+    fits: Mapping[str, object],
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """A distribution ``target`` over ``grid`` (shaded) and its fits (lines) (notebook 09).
+
+    ``grid`` holds the increasing points where the distributions live, ``target`` the
+    probabilities of ``p`` on them, and ``fits`` maps a label (for example ``"forward
+    KL(p‖q)"``) to the probabilities of a fitted ``q`` on the same points. Notebook 09 fits
+    one Gaussian to a two-mode ``p``: the forward KL spreads it over both modes, the reverse
+    KL settles on one. Returns the figure.
+
+    Raises
+    ------
+    TypeError
+        If ``fits`` is not a mapping or a label is not a string.
+    ValueError
+        If ``grid`` is not 1-D and increasing, a distribution does not match its length or
+        does not sum to 1, or ``fits`` is empty or holds more than three fits.
+    """
+    points = as_float_array(grid, "grid", ndim=1, min_size=2)
+    if not (np.diff(points) > 0).all():
+        raise ValueError("grid must be increasing")
+    if not isinstance(fits, Mapping):
+        raise TypeError(f"fits must map labels to probabilities, got {type(fits).__name__}")
+    if not 1 <= len(fits) <= 3:
+        raise ValueError(f"fits must hold one to three distributions, got {len(fits)}")
+    curves = [("target p", target)]
+    for label, values in fits.items():
+        if not isinstance(label, str):
+            raise TypeError(f"the labels of fits must be strings, got {label!r}")
+        curves.append((label, values))
+    checked = []
+    for label, values in curves:
+        probs = check_probabilities(values, f"probabilities of {label!r}")
+        if probs.shape != points.shape:
+            raise ValueError(f"probabilities of {label!r} have shape {probs.shape}, the grid "
+                             f"{points.shape}")
+        checked.append((label, probs))
+
+    ax = _new_axes(ax, figsize=(7.0, 2.7))
+    (label, probs), *fitted = checked
+    ax.fill_between(points, probs, color=LOGIT_COLOR, alpha=0.4, label=label)
+    for (label, probs), color in zip(fitted, (PROB_COLOR, HIGHLIGHT_COLOR, "tab:green"),
+                                     strict=False):
+        ax.plot(points, probs, color=color, linewidth=2, label=label)
+    ax.set_xlabel("x")
+    ax.set_ylabel("probability")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper right", fontsize="small")
     if title:
         ax.set_title(title)
     ax.figure.tight_layout()

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 
 from helpers import diagrams
@@ -35,3 +36,39 @@ def test_softmax_pipeline_shows_computed_numbers():
     fig = diagrams.draw_softmax_pipeline((0.0, 0.0))
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"0.00", "1.00", "0.500", "÷ 2.00", "sum = 1.000"} <= texts
+
+
+def texts_of(fig) -> set[str]:
+    return {t.get_text() for ax in fig.axes for t in ax.texts}
+
+
+def test_cross_entropy_pipeline_shows_log_softmax_the_pick_and_the_loss():
+    fig = diagrams.draw_cross_entropy_pipeline((0.0, 0.0), target=1)
+    texts = texts_of(fig)
+    # log_softmax of two equal logits is ln(1/2) = -0.693 for both; the loss is its minus
+    assert {"0.000", "-0.693", "pick y=1", "minus", "loss 0.693"} <= texts
+    assert "NLLLoss" in texts and "log_softmax" in texts
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(("logits", "target"), [((1.0,), 0), ((1.0, 2.0), 2), ((1.0, 2.0), -1)])
+def test_cross_entropy_pipeline_refuses_bad_input(logits, target):
+    with pytest.raises(ValueError, match="class|logits"):
+        diagrams.draw_cross_entropy_pipeline(logits, target)
+
+
+def test_device_flow_names_the_moves():
+    fig = diagrams.draw_device_flow()
+    texts = texts_of(fig)
+    assert {".to(device)", ".cpu()", "model", "data x", "print"} <= texts
+    plt.close(fig)
+
+
+def test_classifier_heads_pair_each_output_with_its_loss_and_computed_sizes():
+    fig = diagrams.draw_classifier_heads(input_size=4, hidden_size=2, num_classes=3)
+    texts = texts_of(fig)
+    # 4*2 + 2 + 2*3 + 3 = 19 and 4*2 + 2 + 2*1 + 1 = 13 parameters
+    assert "3 classes (19 parameters)" in texts and "2 classes (13 parameters)" in texts
+    assert any("nn.CrossEntropyLoss" in t for t in texts)
+    assert any("nn.BCEWithLogitsLoss" in t for t in texts)
+    plt.close(fig)

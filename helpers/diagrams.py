@@ -126,7 +126,7 @@ def _draw_layers(ax, sizes: list[int], names: list[str], max_shown: int = 6) -> 
         for y in ys:
             ax.add_patch(Circle((x, y), 0.17, facecolor="#cfe3f7", edgecolor="black", zorder=3))
         ax.text(x, -(max_shown / 2) * 0.55 - 0.25, f"{name}\n{size}", ha="center", va="top",
-                fontsize=9)
+                fontsize=13)
     for left, right in zip(centres, centres[1:], strict=False):
         for x0, y0 in left:
             for x1, y1 in right:
@@ -135,14 +135,14 @@ def _draw_layers(ax, sizes: list[int], names: list[str], max_shown: int = 6) -> 
 
 
 def _draw_network(model, sizes, names, head: list[tuple[str, str]], title: str) -> Figure:
-    fig, ax = plt.subplots(figsize=(9.0, 3.8))
+    fig, ax = plt.subplots(figsize=(10.0, 4.2))
     centres = _draw_layers(ax, sizes, names)
     x = centres[-1][0][0] + 0.4
-    for text, color in head:
-        _arrow(ax, x, x + 0.8, 0.0, "")
-        _box(ax, x + 0.85, -0.3, 2.1, 0.6, text, color)
-        x += 2.95 + 0.05
-    ax.set_title(f"{title}: {_parameter_count(model):,} parameters", fontsize=12)
+    for text, color in head:  # text at slide size: the box is wide enough for 13 points
+        _arrow(ax, x, x + 0.6, 0.0, "")
+        _box(ax, x + 0.65, -0.4, 2.9, 0.8, text, color, fontsize=13)
+        x += 3.55 + 0.05
+    ax.set_title(f"{title}: {_parameter_count(model):,} parameters", fontsize=14)
     ax.set_xlim(-0.6, x + 0.2)
     ax.set_ylim(-2.6, 1.9)
     ax.set_aspect("equal")

@@ -113,27 +113,120 @@ def test_ece_of_rows_matches_the_ece_of_each_row(seed):
         assert row == pytest.approx(expected, abs=1e-12)
 
 
-def test_bootstrap_ece_is_deterministic_and_spread_around_the_sample():
+def logits_with_confidences(confidences, classes=4):
+    """Logits whose softmax puts `confidences` on class 0, the rest shared evenly."""
+    confidences = np.asarray(confidences, dtype=np.float64)
+    rest = (1 - confidences) / (classes - 1)
+    probs = np.column_stack([confidences] + [rest] * (classes - 1))
+    return torch.from_numpy(np.log(probs))
+
+
+def test_ece_summary_is_deterministic_and_resamples_lie_around_the_sample():
     rng = np.random.default_rng(0)
     confidences = rng.uniform(0.5, 1.0, 400)
-    correct = rng.random(400) < confidences - 0.1  # over-confident by 10 points
-    first = NB06.bootstrap_ece(confidences, correct, np.random.default_rng(1), draws=300)
-    again = NB06.bootstrap_ece(confidences, correct, np.random.default_rng(1), draws=300)
-    np.testing.assert_array_equal(first, again)
-    assert first.shape == (300,)
-    sample = NB06.ece_of_rows(confidences[None], correct[None])[0]
-    low, high = np.percentile(first, [5, 95])
-    assert low < sample < high and high - low > 0.01
+    logits = logits_with_confidences(confidences)
+    # over-confident by 10 points: right (class 0) less often than claimed
+    targets = torch.from_numpy(np.where(rng.random(400) < confidences - 0.1, 0, 1))
+    ece, resampled, floor = NB06.ece_summary(logits, targets, seed=1, draws=300)
+    again = NB06.ece_summary(logits, targets, seed=1, draws=300)
+    np.testing.assert_array_equal(resampled, again[1])
+    np.testing.assert_array_equal(floor, again[2])
+    assert resampled.shape == floor.shape == (300,)
+    assert ece == pytest.approx(NB06.ece_of(logits, targets), abs=1e-12)
+    low, high = np.percentile(resampled, [5, 95])
+    assert low < ece < high and high - low > 0.01
 
 
-def test_calibrated_ece_floor_is_small_but_positive_and_shrinks_with_n():
+def test_resampled_eces_are_biased_upwards_for_a_calibrated_model():
+    # The reason a measured ECE can lie below the 5th percentile of its resamples.
+    rng = np.random.default_rng(2)
+    confidences = rng.uniform(0.6, 1.0, 1000)
+    logits = logits_with_confidences(confidences)
+    targets = torch.from_numpy(np.where(rng.random(1000) < confidences, 0, 1))
+    ece, resampled, _ = NB06.ece_summary(logits, targets, seed=0, draws=500)
+    assert resampled.mean() > ece
+
+
+def test_calibrated_floor_is_small_but_positive_and_shrinks_with_n():
     rng = np.random.default_rng(0)
-    small = NB06.calibrated_ece(rng.uniform(0.6, 1.0, 200), rng, draws=400)
-    large = NB06.calibrated_ece(rng.uniform(0.6, 1.0, 20_000), rng, draws=50)
+    small = NB06.ece_summary(logits_with_confidences(rng.uniform(0.6, 1.0, 200)),
+                             torch.zeros(200, dtype=torch.long), draws=400)[2]
+    large = NB06.ece_summary(logits_with_confidences(rng.uniform(0.6, 1.0, 20_000)),
+                             torch.zeros(20_000, dtype=torch.long), draws=50)[2]
     assert (small > 0).all() and 0.01 < small.mean() < 0.08
     assert large.mean() < small.mean() / 4  # roughly 1 / sqrt(n)
     # A model that is always sure and always right has no noise at all.
-    assert NB06.calibrated_ece(np.ones(50), rng, draws=10).max() == 0.0
+    sure = torch.tensor([[50.0, 0.0]] * 50)
+    assert NB06.ece_summary(sure, torch.zeros(50, dtype=torch.long), draws=10)[2].max() == 0.0
+
+
+def equal_mass_ece_by_loop(confidences, correct, num_bins):
+    order = sorted(range(len(confidences)), key=lambda i: confidences[i])
+    sizes = [len(chunk) for chunk in np.array_split(np.arange(len(order)), num_bins)]
+    total, start = 0.0, 0
+    for size in sizes:
+        members = order[start:start + size]
+        start += size
+        if members:
+            total += abs(sum(correct[i] for i in members) - sum(confidences[i] for i in members))
+    return total / len(confidences)
+
+
+@pytest.mark.parametrize("num_bins", [1, 4, 15])
+def test_equal_mass_ece_matches_a_plain_loop(num_bins):
+    rng = np.random.default_rng(num_bins)
+    confidences = rng.uniform(0.3, 1.0, 101)  # 101 is not a multiple of the bins
+    correct = rng.random(101) < confidences
+    ours = NB06.equal_mass_ece(confidences, correct, num_bins)
+    assert ours == pytest.approx(equal_mass_ece_by_loop(confidences, correct, num_bins),
+                                 abs=1e-12)
+
+
+def test_equal_mass_ece_with_one_bin_is_the_gap_of_the_averages():
+    confidences = np.array([0.9, 0.8, 0.6, 0.7])
+    correct = np.array([1, 0, 1, 1])
+    assert NB06.equal_mass_ece(confidences, correct, 1) == pytest.approx(abs(0.75 - 0.75))
+    assert NB06.equal_mass_ece(confidences, correct, 4) == pytest.approx(
+        (0.1 + 0.8 + 0.4 + 0.3) / 4)
+
+
+def test_classwise_ece_averages_the_ece_of_every_class_probability():
+    rng = np.random.default_rng(3)
+    probs = torch.softmax(torch.from_numpy(rng.normal(scale=2.0, size=(300, 3))), dim=1).numpy()
+    targets = rng.integers(0, 3, 300)
+    per_class = []
+    for k in range(3):
+        _, accuracy, confidence, counts = NB06.reliability_bins(probs[:, k], targets == k, 15)
+        filled = counts > 0
+        per_class.append(np.sum(counts[filled] / 300
+                                * np.abs(accuracy[filled] - confidence[filled])))
+    assert NB06.classwise_ece(probs, targets) == pytest.approx(np.mean(per_class), abs=1e-12)
+    # Two classes: class 1's probabilities mirror class 0's, so both ECEs are equal and
+    # the class-wise ECE is the ECE of p_0 against [y = 0].
+    two = NB06.two_class_probs([0.95, 0.95, 0.55, 0.55])
+    labels = np.array([0, 1, 0, 0])
+    _, accuracy, confidence, counts = NB06.reliability_bins(two[:, 0], labels == 0, 15)
+    expected = np.sum(counts[counts > 0] / 4 * np.abs(accuracy - confidence)[counts > 0])
+    assert NB06.classwise_ece(two, labels) == pytest.approx(expected)
+
+
+def test_cross_validated_nll_scores_each_half_with_the_other_halfs_temperature():
+    generator = torch.Generator().manual_seed(0)
+    logits = 3.0 * torch.randn(400, 4, generator=generator, dtype=torch.float64)
+    targets = torch.multinomial(torch.softmax(logits / 2.0, dim=1), 1,
+                                generator=generator).squeeze(1)
+    NB06.halves = torch.arange(400).chunk(2)
+    first, second = NB06.halves
+    expected = 0.0
+    for fit_on, score_on in [(first, second), (second, first)]:
+        t = NB06.fit_temperature(logits[fit_on], targets[fit_on])
+        expected += torch.nn.functional.cross_entropy(
+            logits[score_on] / t, targets[score_on]).item() / 2
+    assert NB06.cross_validated_nll(logits, targets) == pytest.approx(expected)
+    # On these digits, held-out scoring is worse than scoring T where it was fitted.
+    in_sample = torch.nn.functional.cross_entropy(
+        logits / NB06.fit_temperature(logits, targets), targets).item()
+    assert NB06.cross_validated_nll(logits, targets) >= in_sample - 1e-9
 
 
 def test_scores_of_known_probabilities():

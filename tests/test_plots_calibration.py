@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
+from matplotlib.container import BarContainer
 
 from helpers.plots import (
     plot_confidence_histogram,
@@ -113,3 +114,41 @@ def test_panels_put_each_histogram_under_its_diagram():
 def test_panels_reject_bad_input(panels, error, message):
     with pytest.raises(error, match=message):
         plot_reliability_panels(panels)
+
+
+def test_classwise_ece_bars_show_the_mean_over_seeds_in_percent():
+    from helpers.plots.calibration import plot_classwise_ece
+
+    seeds = np.array([[0.01, 0.02, 0.03], [0.03, 0.02, 0.05]])  # 2 seeds, 3 classes
+    one = np.array([0.02, 0.0, 0.01])
+    ax = plot_classwise_ece({"T = 1": seeds, "fitted T": one}, class_names=["a", "b", "c"])
+    first, second = [c for c in ax.containers if isinstance(c, BarContainer)]
+    np.testing.assert_allclose([b.get_height() for b in first], [2.0, 2.0, 4.0])
+    np.testing.assert_allclose([b.get_height() for b in second], [2.0, 0.0, 1.0])
+    # the two groups sit side by side around each class
+    np.testing.assert_allclose([b.get_x() + b.get_width() / 2 for b in first],
+                               [-0.2, 0.8, 1.8])
+    assert first.errorbar is not None and second.errorbar is None  # one seed: no spread
+    dotted = [line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == ":"]
+    np.testing.assert_allclose(dotted, [8 / 3, 1.0])  # class-wise ECE, the mean of the bars
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T = 1", "fitted T"]
+
+
+@pytest.mark.parametrize(
+    ("errors", "kwargs", "error", "match"),
+    [
+        ([0.1, 0.2], {}, TypeError, "must be a dict"),
+        ({}, {}, ValueError, "at least one"),
+        ({"a": [0.1, 1.5]}, {}, ValueError, r"\[0, 1\]"),
+        ({"a": [0.1, 0.2], "b": [0.1, 0.2, 0.3]}, {}, ValueError, "same number of classes"),
+        ({"a": np.zeros((2, 2, 2))}, {}, ValueError, "dimension"),
+        ({"a": [0.1, 0.2]}, {"class_names": ["x"]}, ValueError, "class_names"),
+        ({"a": [0.1, 0.2]}, {"ax": "not axes"}, TypeError, "Axes"),
+    ],
+)
+def test_classwise_ece_rejects_bad_input(errors, kwargs, error, match):
+    from helpers.plots.calibration import plot_classwise_ece
+
+    with pytest.raises(error, match=match):
+        plot_classwise_ece(errors, **kwargs)

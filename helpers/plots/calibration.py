@@ -1,4 +1,5 @@
-"""Figures of notebook 06 (calibration): reliability diagram and confidence histogram.
+"""Figures of notebook 06 (calibration): reliability diagram, confidence histogram and the
+class-wise calibration error of every class.
 
 Part of ``helpers.plots``: import the functions from there.
 """
@@ -13,10 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from helpers.plots._base import LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
 from helpers.validation import as_float_array
 
-__all__ = ["plot_reliability_diagram", "plot_confidence_histogram", "plot_reliability_panels"]
+__all__ = [
+    "plot_reliability_diagram",
+    "plot_confidence_histogram",
+    "plot_reliability_panels",
+    "plot_classwise_ece",
+]
 
 
 def _reliability_bins(
@@ -181,3 +187,69 @@ def plot_reliability_panels(
         plot_confidence_histogram(bins[0], bins[3], ax=bottom)
     fig.tight_layout()
     return fig
+
+
+def plot_classwise_ece(
+    errors: dict[str, object],
+    *,
+    class_names: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The calibration error of every class, one group of bars per class (notebook 06).
+
+    ``errors`` maps a label (for instance ``"T = 1"``) to an array of shape ``(C,)`` (one
+    model) or ``(S, C)`` (one row per seed): entry ``k`` is the ECE of the probability of
+    class ``k`` against whether the label is ``k``, as fractions in [0, 1]. Each label gets
+    one bar per class at the mean over seeds, with an error bar of one standard deviation
+    when there are several seeds, and a dotted line at its class-wise ECE (the mean over
+    classes). Values are drawn in percent. The axes' bar containers (``BarContainer``) hold
+    the bars, one per label, in order.
+
+    Raises
+    ------
+    TypeError
+        If ``errors`` is not a dict, or ``ax`` is not a matplotlib Axes.
+    ValueError
+        If ``errors`` is empty, an entry is not 1-D or 2-D, the entries disagree on the number
+        of classes, a value leaves [0, 1], or ``class_names`` does not name every class.
+    """
+    if not isinstance(errors, dict):
+        raise TypeError(f"errors must be a dict of label -> per-class errors, got "
+                        f"{type(errors).__name__}")
+    if not errors:
+        raise ValueError("errors must hold at least one set of per-class errors")
+    rows = {}
+    for label, values in errors.items():
+        array = as_float_array(values, f"errors[{label!r}]", ndim=(1, 2))
+        array = np.atleast_2d(array)
+        if ((array < 0) | (array > 1)).any():
+            raise ValueError(f"errors[{label!r}] must lie in [0, 1]")
+        rows[str(label)] = array
+    num_classes = {array.shape[1] for array in rows.values()}
+    if len(num_classes) != 1:
+        raise ValueError(f"every entry of errors needs the same number of classes, got "
+                         f"{sorted(num_classes)}")
+    (num_classes,) = num_classes
+    if class_names is None:
+        class_names = [str(k) for k in range(num_classes)]
+    elif len(class_names) != num_classes:
+        raise ValueError(f"class_names has {len(class_names)} names but there are "
+                         f"{num_classes} classes")
+    ax = _new_axes(ax, figsize=(8.0, 3.0))
+    positions = np.arange(num_classes)
+    width = 0.8 / len(rows)
+    colors = [PROB_COLOR, HIGHLIGHT_COLOR, LOGIT_COLOR, "tab:green", "tab:purple"]
+    for index, (label, array) in enumerate(rows.items()):
+        color = colors[index % len(colors)]
+        mean = 100 * array.mean(axis=0)
+        spread = 100 * array.std(axis=0, ddof=1) if array.shape[0] > 1 else None
+        offset = (index - (len(rows) - 1) / 2) * width
+        ax.bar(positions + offset, mean, width=width, color=color, yerr=spread,
+               capsize=2, error_kw={"linewidth": 0.8}, label=label)
+        ax.axhline(mean.mean(), color=color, linestyle=":", linewidth=1.2)
+    ax.set_xticks(positions, [str(name) for name in class_names])
+    ax.set_xlabel("class k")
+    ax.set_ylabel("ECE of $p_k$ (%)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, title="dotted: class-wise ECE", title_fontsize=8)
+    return ax

@@ -15,6 +15,7 @@ from helpers.measurement import memory_use, peak_memory_bytes
 from helpers.notebook_import import load_notebook_definitions
 from helpers.numerics import softmax
 from helpers.plots import class_count_label, plot_cost_vs_classes
+from helpers.plots.scale import plot_roofline
 
 NB07 = load_notebook_definitions("07_softmax_at_scale")
 
@@ -488,7 +489,7 @@ def test_chunked_cross_entropy_refuses_a_second_derivative():
     assert not grad.requires_grad  # the first derivative still works
 
 
-# ---- total allocations, caches, per-element timing ----------------------------------
+# ---- total allocations, the copy curve's sizes ----------------------------------
 
 def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
     logits = torch.randn(16, 8192, requires_grad=True)
@@ -503,17 +504,114 @@ def test_naive_loss_allocates_two_more_matrices_than_fused_with_the_same_peak():
     assert 1.9 * matrix < naive_total - fused_total < 2.1 * matrix
 
 
-def test_cache_bytes_is_none_or_a_plausible_size():
-    for level in (1, 2, 3):
-        size = NB07.cache_bytes(level)
-        assert size is None or 2**10 <= size <= 2**34, (level, size)
-    assert NB07.cache_bytes(99) is None
-    assert NB07.IN_CACHE_BYTES <= NB07.L2_CACHE // 4
-    assert NB07.BEYOND_CACHE_BYTES > 4 * NB07.IN_CACHE_BYTES
+def test_the_copy_curve_spans_whole_rows_to_beyond_any_l2_cache():
+    sizes = NB07.BUFFER_SIZES
+    assert sizes == sorted(sizes) and len(sizes) >= 4
+    assert all(b == 4 * a for a, b in zip(sizes, sizes[1:], strict=False))
+    assert sizes[0] >= 4 * 50_257  # the in-cache timing holds one whole row
+    assert sizes[-1] >= 64 * 2**20  # beyond a 32 MiB last-level cache, quick or full
 
 
-def test_time_per_element_times_copy_exp_and_softmax():
-    num_bytes, best = NB07.time_per_element(4 * NB07.ROW_LENGTH, repeats=1, rounds=1)
-    assert num_bytes == 4 * NB07.ROW_LENGTH  # one row
-    assert set(best) == {"copy", "exp", "softmax"}
-    assert all(0 < seconds < 1 for seconds in best.values())
+# ---- notebook 07 §5: logits made in the graph, and token chunks (torchtune) ------------
+
+def peak_in_matrices(loss_fn, rows=64, classes=4096, hidden_size=8):
+    hidden = torch.randn(rows, hidden_size, requires_grad=True)
+    weight = torch.randn(classes, hidden_size, requires_grad=True)
+    targets = torch.randint(0, classes, (rows,))
+    peak = peak_memory_bytes(
+        lambda: loss_fn(F.linear(hidden, weight), targets).backward(), CPU
+    )
+    return peak / (rows * classes * 4)  # hidden_size << rows: small gradients of h, W
+
+
+def test_with_logits_from_a_linear_layer_the_chunked_loss_saves_one_matrix_of_three():
+    fused = peak_in_matrices(F.cross_entropy)
+    chunked = peak_in_matrices(lambda z, t: NB07.chunked_cross_entropy(z, t, 512))
+    assert 2.9 < fused < 3.2, fused
+    assert 1.9 < chunked < 2.2, chunked
+    # and it still grows with the number of classes: two N x C matrices at any C
+    assert 1.9 < peak_in_matrices(lambda z, t: NB07.chunked_cross_entropy(z, t, 512),
+                                  classes=1024) < 2.2
+
+
+def test_token_chunks_save_the_float32_upcast_but_keep_a_full_matrix_of_log_probabilities():
+    tokens, vocabulary, chunks = 32, 4096, 8
+    logits = torch.randn(tokens, vocabulary).bfloat16().requires_grad_(True)
+    labels = torch.randint(0, vocabulary, (tokens,))
+    matrix = tokens * vocabulary * 4
+
+    def token_chunked():
+        return sum(F.cross_entropy(c.float(), t, reduction="sum")
+                   for c, t in zip(logits.chunk(chunks), labels.chunk(chunks), strict=True))
+
+    whole = peak_memory_bytes(lambda: F.cross_entropy(logits.float(), labels), CPU)
+    chunked = peak_memory_bytes(token_chunked, CPU)
+    assert 1.9 < whole / matrix < 2.2
+    assert 1.0 <= chunked / matrix < 1.0 + 2 / chunks
+    loss = token_chunked()  # what the graph holds at the end of the forward pass
+    saved = [t for t in _saved_tensors(loss.grad_fn) if t.dtype == torch.float32]
+    distinct = {t.data_ptr(): t.numel() for t in saved if t.dim() == 2}  # nll saves them too
+    assert sum(distinct.values()) == tokens * vocabulary
+
+
+def _saved_tensors(node, seen=None):
+    """Every tensor saved by the autograd graph below ``node``."""
+    seen = set() if seen is None else seen
+    if node is None or node in seen:
+        return []
+    seen.add(node)
+    found = [getattr(node, name) for name in dir(node)
+             if name.startswith("_saved_") and isinstance(getattr(node, name), torch.Tensor)]
+    for child, _ in node.next_functions:
+        found += _saved_tensors(child, seen)
+    return found
+
+
+# ---- the roofline figure of §1 --------------------------------------------------------
+
+def test_roofline_content():
+    ax = plot_roofline(
+        16e9, {"exp in cache": 1e9, "softmax in cache": 1.5e9},
+        {"copy": 2e9, "exp": 0.8e9, "softmax": 1.0e9}, title="t",
+    )
+    roof, *rest = ax.get_lines()
+    x, y = roof.get_xdata(), roof.get_ydata()
+    np.testing.assert_allclose(y, 16e9 * x)  # bandwidth x intensity
+    assert x.min() <= 1 / 8 / 4 and x.max() >= 1e9 / 16e9 * 4  # intensity and ridges shown
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[1:3] == ["ceiling: exp in cache", "ceiling: softmax in cache"]
+    assert labels[-3:] == ["copy", "exp", "softmax"]
+    points = ax.get_lines()[-3:]
+    assert all(p.get_xdata()[0] == 1 / 8 for p in points)  # 8 bytes per element
+    assert [p.get_ydata()[0] for p in points] == [2e9, 0.8e9, 1.0e9]
+    assert [rest[0].get_ydata()[0], rest[1].get_ydata()[0]] == [1e9, 1.5e9]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert "per byte" in ax.get_xlabel() and "per second" in ax.get_ylabel()
+    assert ax.get_title() == "t" and ax.get_legend() is not None
+    low, high = ax.get_ylim()
+    assert low < 0.8e9 and high > 16e9 / 8
+
+
+def test_roofline_draws_on_given_axes_with_no_ceiling():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    assert plot_roofline(1e9, {}, {"copy": 1e8}, bytes_per_element=4, ax=ax) is ax
+    assert ax.get_lines()[-1].get_xdata()[0] == 0.25
+    plt.close("all")
+
+
+@pytest.mark.parametrize(("args", "kwargs", "error", "message"), [
+    ((0.0, {}, {"a": 1.0}), {}, ValueError, "bandwidth"),
+    (("fast", {}, {"a": 1.0}), {}, TypeError, "bandwidth"),
+    ((1e9, [], {"a": 1.0}), {}, TypeError, "ceilings"),
+    ((1e9, {}, {}), {}, ValueError, "kernels"),
+    ((1e9, {"": 1.0}, {"a": 1.0}), {}, ValueError, "non-empty name"),
+    ((1e9, {}, {"a": math.inf}), {}, ValueError, "finite"),
+    ((1e9, {}, {"a": -1.0}), {}, ValueError, "finite"),
+    ((1e9, {}, {"a": 1.0}), {"bytes_per_element": 0}, ValueError, "bytes_per_element"),
+    ((1e9, {}, {"a": 1.0}), {"ax": "axes"}, TypeError, "Axes"),
+])
+def test_roofline_rejects_bad_input(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_roofline(*args, **kwargs)

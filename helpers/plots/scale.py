@@ -1,9 +1,13 @@
-"""Figures of notebook 07 (softmax at scale): time and memory against the class count.
+"""Figures of notebook 07 (softmax at scale): a measured roofline, and time and memory
+against the class count.
 
-Part of ``helpers.plots``: import the functions from there.
+Part of ``helpers.plots``: import the functions from there (``plot_roofline`` from
+``helpers.plots.scale`` until the package lists it).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -101,3 +105,90 @@ def class_count_label(count: float) -> str:
         if rounded >= scale:
             return f"{rounded / scale:.3g}{suffix}"
     return f"{rounded:.3g}"
+
+
+def plot_roofline(
+    bandwidth: float,
+    ceilings: dict[str, float],
+    kernels: dict[str, float],
+    *,
+    bytes_per_element: float = 8.0,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """A measured roofline: elements per second against elements per byte of memory traffic.
+
+    Introduced in notebook 07 (§1) to place a copy, ``exp`` and softmax beyond the cache.
+    Both axes are logarithmic. The memory roof is the line ``bandwidth x intensity``
+    (``bandwidth`` in bytes per second, from a copy); each compute ceiling (``name ->
+    elements per second``, e.g. a kernel timed on data in the cache, where memory does not
+    limit it) is a horizontal line. Each kernel (``name -> elements per second`` measured
+    beyond the cache) is a point at the intensity ``1 / bytes_per_element``: a kernel that
+    reads and writes one float32 per element moves 8 bytes. A kernel is memory-bound where
+    the roof lies below its ceiling there, and bound by its arithmetic where the ceiling is
+    lower.
+
+    Raises
+    ------
+    TypeError
+        If ``ceilings`` or ``kernels`` is not a dict from names to numbers, or ``ax`` is not
+        a matplotlib Axes.
+    ValueError
+        If ``bandwidth``, ``bytes_per_element`` or a rate is not finite and strictly
+        positive, a name is empty, or ``kernels`` is empty.
+    """
+    bandwidth = _positive_number(bandwidth, "bandwidth")
+    bytes_per_element = _positive_number(bytes_per_element, "bytes_per_element")
+    ceilings = _rates(ceilings, "ceilings", allow_empty=True)
+    kernels = _rates(kernels, "kernels", allow_empty=False)
+    intensity = 1.0 / bytes_per_element
+    # The x range spans the kernels' intensity and every ridge point (ceiling / bandwidth).
+    ridges = [rate / bandwidth for rate in ceilings.values()]
+    low = min([intensity, *ridges]) / 8
+    high = max([intensity, *ridges]) * 8
+    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    xs = np.geomspace(low, high, 64)
+    ax.plot(xs, bandwidth * xs, color="black", linewidth=1.5,
+            label=f"memory roof: {bandwidth / 1e9:.3g} GB/s")
+    for index, (name, rate) in enumerate(ceilings.items()):
+        ax.axhline(rate, color=f"C{index}", linestyle=":", linewidth=1.5,
+                   label=f"ceiling: {name}")
+    ax.axvline(intensity, color="gray", linestyle="--", linewidth=0.8,
+               label=f"{bytes_per_element:g} bytes per element")
+    markers = ["o", "s", "^", "D", "v", "P"]
+    for index, (name, rate) in enumerate(kernels.items()):
+        ax.plot([intensity], [rate], marker=markers[index % len(markers)], linestyle="none",
+                color=f"C{index + len(ceilings)}", markersize=8, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(low, high)
+    rates = [*ceilings.values(), *kernels.values(), bandwidth * intensity]
+    ax.set_ylim(min(rates) / 4, max(rates) * 4)
+    ax.set_xlabel("intensity: elements per byte of memory traffic (log scale)")
+    ax.set_ylabel("elements per second (log scale)")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")  # the roof leaves that corner empty
+    return ax
+
+
+def _positive_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return float(value)
+
+
+def _rates(rates: object, name: str, *, allow_empty: bool) -> dict[str, float]:
+    if not isinstance(rates, dict):
+        raise TypeError(f"{name} must be a dict of name -> elements per second, "
+                        f"got {type(rates).__name__}")
+    if not rates and not allow_empty:
+        raise ValueError(f"{name} must hold at least one entry")
+    checked = {}
+    for key, value in rates.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"every entry of {name} needs a non-empty name, got {key!r}")
+        checked[key] = _positive_number(value, f"{name}[{key!r}]")
+    return checked

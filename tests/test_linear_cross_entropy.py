@@ -248,3 +248,33 @@ def test_bad_arguments_are_clear_errors(change, message):
     with pytest.raises(ValueError, match=message):
         linear_cross_entropy(arguments["hidden"], arguments["weight"], arguments["bias"],
                              arguments["targets"], **keywords)
+
+
+def test_section_2_core_without_stabilisers_matches_the_peer():
+    # The lecture path runs section 2's autograd.Function alone: it must be right by itself.
+    hidden, weight, bias, targets = inputs(9, 5, 23, torch.float64, seed=3)
+    targets[::4] = -100
+    core = loss_and_grads(
+        lambda h, w, b, t: NB08.LinearCrossEntropy.apply(h, w, b, t, 6, -100, "mean", 0.1),
+        hidden, weight, bias, targets)
+    expected = loss_and_grads(
+        lambda h, w, b, t: F.cross_entropy(F.linear(h, w, b), t, label_smoothing=0.1),
+        hidden, weight, bias, targets)
+    for got, want in zip(core, expected, strict=True):
+        assert_relative_close(got, want, RTOL[torch.float64])
+
+
+def test_z_loss_gradient_is_proportional_to_the_softmax_not_a_uniform_shift():
+    # d(lambda lse^2)/dz = 2 lambda lse p: through the bias, the mean of that over tokens.
+    hidden, weight, bias, targets = inputs(6, 4, 11, torch.float64, scale=5.0, seed=4)
+    z_weight = 1e-2
+    bias = bias.clone().requires_grad_(True)
+    with_z = linear_cross_entropy(hidden, weight, bias, targets, block_size=4, z_loss=z_weight)
+    grad_with = torch.autograd.grad(with_z, bias)[0]
+    grad_without = torch.autograd.grad(
+        linear_cross_entropy(hidden, weight, bias, targets, block_size=4), bias)[0]
+    logits = F.linear(hidden, weight, bias.detach())
+    lse = torch.logsumexp(logits, dim=1, keepdim=True)
+    expected = (2 * z_weight * lse * logits.softmax(dim=1)).mean(dim=0)
+    torch.testing.assert_close(grad_with - grad_without, expected)
+    assert expected.std() > 1e-3 * expected.abs().mean()  # not the same for every class

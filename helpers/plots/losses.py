@@ -66,10 +66,10 @@ def plot_neg_log_curve(
         if names is not None:
             text = f"{names[index]}, {text}"
         ax.plot([prob], [loss], marker="o", linestyle="", color=HIGHLIGHT_COLOR)
-        right_half = prob > 0.5  # the text runs leftwards there, inside the axes
+        right_half = prob > 0.5  # there the text sits centred above the point, inside the axes
         ax.annotate(text, (prob, loss), textcoords="offset points",
-                    xytext=(-8, 6) if right_half else (8, 4),
-                    ha="right" if right_half else "left", fontsize=SLIDE_FONT)
+                    xytext=(0, 14) if right_half else (8, 4),
+                    ha="center" if right_half else "left", fontsize=SLIDE_FONT)
     ax.set_xlim(0.0, 1.02)
     ax.set_ylim(0.0, -np.log(min_prob) * 1.05)
     ax.set_xlabel("probability p given to the true class")

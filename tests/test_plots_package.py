@@ -7,7 +7,7 @@ import pytest
 import helpers.plots as plots
 
 TOPICS = (
-    "softmax", "losses", "training", "calibration", "scale", "language_models",
+    "softmax", "losses", "classifiers", "training", "calibration", "scale", "language_models",
     "soft_targets",
 )
 

@@ -4,30 +4,62 @@ Every function takes plain arrays (lists, NumPy arrays or CPU tensors), validate
 draws on a new figure or on the axes you pass, and returns the figure or axes so the
 notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
 
-* ``softmax``      notebook 01: probability bars, logits next to probabilities, temperature
-* ``losses``       notebook 02: the -log p curve, the gradient of the logits
+* ``softmax``      notebook 01: probability bars, logits next to probabilities, temperature,
+                   shift and scale, ``dim`` on a batch, overflow, soft argmax
+* ``losses``       notebook 02: surprisal and entropy, cross-entropy and KL, the one-hot pick,
+                   sum vs mean, stable log-softmax, first losses, the gradient of the logits
+* ``classifiers``  notebooks 03 and 04: predictions and their losses, the argmax tie, loss
+                   curves, label smoothing, ``pos_weight``
 * ``training``     notebook 05: training curves, confusion matrix, misclassified digits,
                    the decision threshold
-* ``calibration``  notebook 06: reliability diagram, confidence histogram
-* ``scale``        notebook 07: time and memory against the number of classes
+* ``calibration``  notebook 06: reliability diagram, confidence histogram, class-wise ECE
+* ``scale``        notebook 07: the measured roofline, time and memory against the number of
+                   classes
 * ``language_models``  notebook 08: soft-capped logits, time and memory against the vocabulary
-* ``soft_targets``     notebook 09: a teacher's probabilities at several temperatures
+* ``soft_targets``     notebook 09: a teacher's probabilities at several temperatures, forward
+                       and reverse KL fits
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
 
 from helpers.plots.calibration import (
+    plot_classwise_ece,
     plot_confidence_histogram,
     plot_reliability_diagram,
     plot_reliability_panels,
 )
+from helpers.plots.classifiers import (
+    plot_argmax_tie,
+    plot_curves,
+    plot_label_smoothing,
+    plot_pos_weight,
+    plot_prediction_bars,
+)
 from helpers.plots.language_models import plot_cost_vs_vocabulary, plot_soft_capping
-from helpers.plots.losses import plot_logit_gradient, plot_neg_log_curve
-from helpers.plots.scale import class_count_label, plot_cost_vs_classes
-from helpers.plots.soft_targets import plot_soft_targets
+from helpers.plots.losses import (
+    plot_cross_entropy_bars,
+    plot_first_losses,
+    plot_log_softmax_stability,
+    plot_logit_gradient,
+    plot_loss_and_gradient,
+    plot_neg_log_curve,
+    plot_one_hot_pick,
+    plot_sum_vs_mean,
+    plot_surprisal_and_entropy,
+)
+from helpers.plots.scale import (
+    class_count_label,
+    plot_cost_vs_classes,
+    plot_roofline,
+)
+from helpers.plots.soft_targets import plot_kl_directions, plot_soft_targets
 from helpers.plots.softmax import (
     plot_logits_and_probs,
+    plot_overflow,
     plot_probability_bars,
+    plot_shift_and_scale,
+    plot_soft_argmax,
+    plot_softmax_dim,
     plot_temperature_sweep,
 )
 from helpers.plots.training import (
@@ -42,8 +74,24 @@ __all__ = [
     "plot_probability_bars",
     "plot_logits_and_probs",
     "plot_temperature_sweep",
+    "plot_shift_and_scale",
+    "plot_softmax_dim",
+    "plot_overflow",
+    "plot_soft_argmax",
     "plot_neg_log_curve",
     "plot_logit_gradient",
+    "plot_surprisal_and_entropy",
+    "plot_cross_entropy_bars",
+    "plot_one_hot_pick",
+    "plot_sum_vs_mean",
+    "plot_log_softmax_stability",
+    "plot_first_losses",
+    "plot_loss_and_gradient",
+    "plot_prediction_bars",
+    "plot_argmax_tie",
+    "plot_curves",
+    "plot_label_smoothing",
+    "plot_pos_weight",
     "plot_training_curves",
     "confusion_counts",
     "plot_confusion_matrix",
@@ -52,9 +100,12 @@ __all__ = [
     "plot_reliability_diagram",
     "plot_confidence_histogram",
     "plot_reliability_panels",
+    "plot_classwise_ece",
     "plot_cost_vs_classes",
     "class_count_label",
+    "plot_roofline",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",
     "plot_soft_targets",
+    "plot_kl_directions",
 ]

@@ -16,7 +16,7 @@ from matplotlib.ticker import NullLocator
 from helpers.plots._base import _new_axes
 from helpers.validation import as_float_array
 
-__all__ = ["plot_cost_vs_classes", "class_count_label"]
+__all__ = ["plot_cost_vs_classes", "class_count_label", "plot_roofline"]
 
 
 def plot_cost_vs_classes(

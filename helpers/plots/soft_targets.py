@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
-__all__ = ["plot_soft_targets"]
+__all__ = ["plot_soft_targets", "plot_kl_directions"]
 
 
 def plot_soft_targets(

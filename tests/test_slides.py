@@ -116,6 +116,7 @@ def test_time_estimates_follow_the_documented_rates():
     notebook = notebook_of(
         new_markdown_cell(words),
         tagged(new_markdown_cell(words), "reading"),  # reading counts when working alone
+        tagged(new_markdown_cell(words), "notes"),  # the lecturer's notes do not
         new_code_cell("x = 1"),
         new_code_cell(""),  # empty: nothing to do
     )

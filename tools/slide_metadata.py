@@ -42,7 +42,8 @@ is estimated from the same cut; the build prints both for every notebook:
   ``MINUTES_PER_FRAGMENT`` per fragment (a step that appears at a click);
 * reading the whole notebook: its prose at ``READING_WORDS_PER_MINUTE`` (formulas and
   code in prose count as words) plus ``MINUTES_PER_CODE_CELL`` per code cell (run it,
-  read its output).
+  read its output). Speaker notes (``notes`` cells) are the lecturer's talking points, not
+  part of the lesson: they are not counted.
 
 Both are rough on purpose (a rule of thumb, the same for every notebook): they tell a
 deck that runs far past 45 minutes from one that fits.
@@ -168,11 +169,12 @@ _WORD = re.compile(r"\w+")
 
 
 def reading_minutes(notebook) -> float:
-    """Estimated minutes to work through the whole notebook alone, ``reading`` cells included."""
+    """Estimated minutes to work through the whole notebook alone: ``reading`` cells included,
+    speaker notes left out."""
     words = sum(
         len(_WORD.findall(cell["source"]))
         for cell in notebook.cells
-        if cell["cell_type"] == "markdown"
+        if cell["cell_type"] == "markdown" and tag_type(cell) != NOTES
     )
     code_cells = sum(
         1 for cell in notebook.cells if cell["cell_type"] == "code" and cell["source"].strip()

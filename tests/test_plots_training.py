@@ -11,6 +11,12 @@ from helpers.plots import (
     plot_misclassified,
     plot_training_curves,
 )
+from helpers.plots.training import (
+    FONT_SIZE,
+    plot_digit_row,
+    plot_initial_losses,
+    plot_test_accuracies,
+)
 
 TRAIN_LOSS, VAL_LOSS = [1.1, 0.5, 0.2], [1.0, 0.6, 0.4]
 TRAIN_ACC, VAL_ACC = [0.3, 0.8, 0.95], [0.35, 0.75, 0.9]
@@ -199,3 +205,125 @@ def test_decision_threshold_line_stays_visible_at_the_ends(threshold):
 def test_decision_threshold_rejects_bad_input(args, error, message):
     with pytest.raises(error, match=message):
         plot_decision_threshold(*args)
+
+
+# ---- the figures that give notebook 05's sections a picture ---------------------------------
+
+
+def _readable(ax):
+    sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    if ax.get_legend() is not None:
+        sizes += [t.get_fontsize() for t in ax.get_legend().get_texts()]
+    return min(sizes) >= FONT_SIZE >= 11
+
+
+def test_digit_row_draws_each_digit_with_its_name():
+    images = np.zeros((12, 784))
+    images[:, 0] = 1.0
+    fig, axes = plot_digit_row(images, [0, 1, 2] * 4, ["zero", "one", "two"], max_images=5)
+    assert len(axes) == 5 and len(fig.axes) == 5
+    assert [ax.get_title() for ax in axes] == ["zero", "one", "two", "zero", "one"]
+    shown = axes[0].get_images()[0].get_array()
+    assert shown.shape == (28, 28) and shown[0, 0] == 1.0
+    assert fig.get_size_inches()[0] <= 7.0
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "kwargs", "error", "message"),
+    [
+        ((np.zeros((2, 783)), [0, 1], ["a", "b"]), {}, ValueError, "not square"),
+        ((np.full((2, 784), 2.0), [0, 1], ["a", "b"]), {}, ValueError, r"\[0, 1\]"),
+        ((np.zeros((2, 784)), [0, 2], ["a", "b"]), {}, ValueError, "only 2 classes"),
+        ((np.zeros((2, 784)), [0], ["a", "b"]), {}, ValueError, "1 entries"),
+        ((np.zeros((2, 784)), [0, 1], "ab"), {}, TypeError, "sequence"),
+        ((np.zeros((2, 784)), [0, 1], ["a", "b"]), {"max_images": 0}, ValueError, "positive"),
+    ],
+)
+def test_digit_row_rejects_bad_input(arguments, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_digit_row(*arguments, **kwargs)
+
+
+def test_initial_losses_show_every_example_against_ln_c():
+    losses = torch.tensor([1.0, 1.2, 0.9, 1.3])
+    ax = plot_initial_losses(losses, num_classes=3)
+    dots, uniform, mean = ax.get_lines()
+    np.testing.assert_allclose(dots.get_ydata(), losses.numpy())
+    np.testing.assert_allclose(uniform.get_ydata(), [np.log(3)] * 2)
+    np.testing.assert_allclose(mean.get_ydata(), [1.1] * 2)
+    assert uniform.get_linestyle() == "--"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "one example", "ln 3 = 1.099", "mean 1.100"]
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > 1.3
+    assert _readable(ax)
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("losses", "num_classes", "message"),
+    [
+        ([1.0, -0.1], 3, "never negative"),
+        ([[1.0, 1.1]], 3, "1 dimension"),
+        ([1.0, np.nan], 3, "NaN"),
+        ([1.0, 1.1], 1, "integer >= 2"),
+        ([1.0, 1.1], True, "integer >= 2"),
+    ],
+)
+def test_initial_losses_reject_bad_input(losses, num_classes, message):
+    with pytest.raises(ValueError, match=message):
+        plot_initial_losses(losses, num_classes)
+
+
+ACCURACIES = {"small": [0.95, 0.97], "large": [0.99, 0.98, 0.985]}
+INTERVALS = {"small": (0.93, 0.98), "large": (0.97, 0.995)}
+TARGETS = {"small": 0.9, "large": 0.975}
+
+
+def test_test_accuracies_one_row_per_network():
+    ax = plot_test_accuracies(ACCURACIES, INTERVALS, TARGETS)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["small", "large"]
+    lines = ax.get_lines()  # per row: interval, seeds, target
+    np.testing.assert_allclose(lines[0].get_xdata(), [93.0, 98.0])
+    np.testing.assert_allclose(lines[1].get_xdata(), [95.0, 97.0])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0, 0])
+    np.testing.assert_allclose(lines[2].get_xdata(), [90.0, 90.0])
+    np.testing.assert_allclose(lines[4].get_xdata(), [99.0, 98.0, 98.5])
+    np.testing.assert_allclose(lines[4].get_ydata(), [1, 1, 1])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "99 % interval", "one seed", "target"]
+    assert ax.get_xlabel() == "test accuracy (%)" and _readable(ax)
+    width, height = ax.figure.get_size_inches()
+    assert width <= 7.0 and height <= 3.2
+    plt.close(ax.figure)
+    ax = plot_test_accuracies(ACCURACIES, INTERVALS)  # no targets: no tick
+    assert len(ax.get_lines()) == 4
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (([0.9], INTERVALS, TARGETS), TypeError, "dict"),
+        (({}, {}, None), ValueError, "at least one"),
+        ((ACCURACIES, {"small": (0.9, 0.95)}, TARGETS), ValueError, "same networks"),
+        ((ACCURACIES, INTERVALS, {"small": 0.9}), ValueError, "same networks"),
+        ((ACCURACIES, {**INTERVALS, "small": (0.98, 0.93)}, TARGETS), ValueError, "low <= high"),
+        (({**ACCURACIES, "small": [95.0]}, INTERVALS, TARGETS), ValueError, "fractions"),
+        ((ACCURACIES, INTERVALS, {**TARGETS, "large": 1.5}), ValueError, "fractions"),
+        (({**ACCURACIES, "small": []}, INTERVALS, TARGETS), ValueError, "small"),
+    ],
+)
+def test_test_accuracies_reject_bad_input(arguments, error, message):
+    with pytest.raises(error, match=message):
+        plot_test_accuracies(*arguments)
+    plt.close("all")
+
+
+def test_notebook_05_figures_are_readable():
+    fig, axes = plot_training_curves(TRAIN_LOSS, VAL_LOSS, TRAIN_ACC, VAL_ACC)
+    assert all(_readable(ax) for ax in axes) and fig.get_size_inches()[0] <= 7.0
+    plt.close(fig)
+    ax = plot_decision_threshold([0.1, 0.9, 0.6], [0, 1, 0], 0.5, ["1", "7"])
+    assert _readable(ax)
+    plt.close(ax.figure)

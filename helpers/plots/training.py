@@ -1,6 +1,7 @@
 """Figures of notebook 05 (training on MNIST): curves, confusion matrix, digits, threshold.
 
-Part of ``helpers.plots``: import the functions from there.
+Part of ``helpers.plots``: import the functions from there (``plot_digit_row``,
+``plot_initial_losses`` and ``plot_test_accuracies`` from this module).
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def _as_class_indices(values: object, name: str, num_classes: int | None = None)
     return array.astype(np.int64)
 
 
+FONT_SIZE = 11  # ticks, legends and labels readable on a 1280 x 720 slide
+
+
+def _readable(ax: Axes) -> None:
+    """Ticks and legend at ``FONT_SIZE``."""
+    ax.tick_params(labelsize=FONT_SIZE)
+    if (legend := ax.get_legend()) is not None:
+        for text in legend.get_texts():
+            text.set_fontsize(FONT_SIZE)
+
+
 def plot_training_curves(
     train_loss: object, val_loss: object, train_accuracy: object, val_accuracy: object
 ) -> tuple[Figure, np.ndarray]:
@@ -66,7 +78,7 @@ def plot_training_curves(
         if (curves[name] < 0).any() or (curves[name] > 1).any():
             raise ValueError(f"{name} must be a fraction in [0, 1]")
     epochs = np.arange(lengths["train_loss"])
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.0))
     axes[0].plot(epochs, curves["train_loss"], marker=".", label="train")
     axes[0].plot(epochs, curves["val_loss"], marker=".", label="validation")
     axes[0].set_ylabel("loss")
@@ -77,8 +89,9 @@ def plot_training_curves(
     axes[1].set_title("accuracy")
     for ax in axes:
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=FONT_SIZE)
         ax.grid(alpha=0.3)
+        _readable(ax)
     fig.tight_layout()
     return fig, axes
 
@@ -135,6 +148,7 @@ def plot_confusion_matrix(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(f"confusion matrix ({int(np.trace(counts))} of {counts.sum()} correct)")
+    _readable(ax)
     return ax
 
 
@@ -249,5 +263,138 @@ def plot_decision_threshold(
         f"true {names[1]} called {names[0]}: {counts[1, 0]}",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper center")
+    ax.legend(fontsize=FONT_SIZE, loc="upper center")
+    _readable(ax)
+    return ax
+
+
+def plot_digit_row(
+    images: object, labels: object, class_names: Sequence[str], *, max_images: int = 10
+) -> tuple[Figure, np.ndarray]:
+    """The first ``max_images`` digits in a row, each titled with its class name.
+
+    Introduced in notebook 05. ``images`` are ``(N, 784)`` or ``(N, 28, 28)`` with values in
+    [0, 1], ``labels`` the class indices ``(N,)`` into ``class_names``. Returns
+    ``(figure, axes)``.
+
+    Raises
+    ------
+    ValueError
+        If images are not square or outside [0, 1], lengths disagree, a label has no name,
+        or ``max_images`` is not a positive integer.
+    """
+    pictures = as_float_array(images, "images", ndim=(2, 3))
+    if pictures.ndim == 2:
+        side = int(round(np.sqrt(pictures.shape[1])))
+        if side * side != pictures.shape[1]:
+            raise ValueError(f"images of {pictures.shape[1]} pixels are not square")
+        pictures = pictures.reshape(len(pictures), side, side)
+    if ((pictures < 0) | (pictures > 1)).any():
+        raise ValueError("images must hold pixel values in [0, 1]")
+    if isinstance(class_names, str) or not isinstance(class_names, Sequence):
+        raise TypeError("class_names must be a sequence of names, one per class")
+    names = check_labels(class_names, len(class_names), "class_names")
+    truth = _as_class_indices(labels, "labels", len(names))
+    if truth.size != len(pictures):
+        raise ValueError(f"labels has {truth.size} entries but images has {len(pictures)}")
+    if isinstance(max_images, bool) or not isinstance(max_images, int) or max_images < 1:
+        raise ValueError(f"max_images must be a positive integer, got {max_images!r}")
+    shown = min(max_images, len(pictures))
+    fig, axes = plt.subplots(1, shown, figsize=(0.5 * shown, 0.8), squeeze=False)
+    for ax, picture, label in zip(axes[0], pictures[:shown], truth[:shown], strict=True):
+        ax.imshow(picture, cmap="gray_r", vmin=0.0, vmax=1.0)
+        ax.set_title(names[label], fontsize=FONT_SIZE + 1)
+        ax.axis("off")
+    return fig, axes[0]
+
+
+def plot_initial_losses(losses: object, num_classes: int, *, ax: Axes | None = None) -> Axes:
+    """The per-example losses of an untrained classifier against ``ln C``.
+
+    Introduced in notebook 05 (the check before training). ``losses`` are the
+    cross-entropies of single examples (``reduction="none"``); one dot per example, a dashed
+    line at ``ln num_classes`` (the loss of a uniform guess) and a solid one at their mean.
+
+    Raises
+    ------
+    ValueError
+        If ``losses`` is not 1-D, holds a negative value or NaN, or ``num_classes`` is not an
+        integer >= 2.
+    """
+    values = as_float_array(losses, "losses", ndim=1)
+    if (values < 0).any():
+        raise ValueError("losses must be >= 0 (a cross-entropy is never negative)")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    ax = _new_axes(ax, figsize=(6.5, 2.7))
+    uniform, mean = float(np.log(num_classes)), float(values.mean())
+    ax.plot(np.arange(values.size), values, "o", color=PROB_COLOR, markersize=4,
+            label="one example")
+    ax.axhline(uniform, color="black", linestyle="--", linewidth=1.2,
+               label=f"ln {num_classes} = {uniform:.3f}")
+    ax.axhline(mean, color=HIGHLIGHT_COLOR, linewidth=2, label=f"mean {mean:.3f}")
+    top = max(2.2 * uniform, float(values.max()) * 1.25)  # room for the legend
+    ax.set_ylim(0, top)
+    ax.set_xlabel("example", fontsize=FONT_SIZE)
+    ax.set_ylabel("loss before training", fontsize=FONT_SIZE)
+    ax.set_title(f"before training: {values.size} examples, {num_classes} classes",
+                 fontsize=FONT_SIZE)
+    ax.legend(loc="upper right", ncol=3)
+    _readable(ax)
+    return ax
+
+
+def plot_test_accuracies(
+    accuracies: dict[str, Sequence[float]],
+    intervals: dict[str, tuple[float, float]],
+    targets: dict[str, float] | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Each network's test accuracy: one dot per seed, an interval, and its target.
+
+    Introduced in notebook 05 (the test set, read once). ``accuracies`` maps a network's
+    name to its test accuracy for every seed (fractions), ``intervals`` the same names to
+    a ``(low, high)`` interval (a bar) and ``targets`` to the minimum mean set in advance (a
+    black tick). One row per network, accuracies in percent.
+
+    Raises
+    ------
+    TypeError
+        If ``accuracies``, ``intervals`` or ``targets`` is not a dict.
+    ValueError
+        If the dicts name different networks, a value is not a fraction in [0, 1], a list of
+        accuracies is empty, or an interval has ``low > high``.
+    """
+    for name, value in [("accuracies", accuracies), ("intervals", intervals),
+                        ("targets", {} if targets is None else targets)]:
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict keyed by network, got {type(value).__name__}")
+    names = list(accuracies)
+    if not names:
+        raise ValueError("accuracies must name at least one network")
+    if set(intervals) != set(names) or (targets is not None and set(targets) != set(names)):
+        raise ValueError("accuracies, intervals and targets must name the same networks")
+    ax = _new_axes(ax, figsize=(7.0, 0.8 + 0.7 * len(names)))
+    for row, name in enumerate(names):
+        scores = as_float_array(accuracies[name], f"accuracies[{name!r}]", ndim=1)
+        bounds = as_float_array(intervals[name], f"intervals[{name!r}]", ndim=1)
+        if bounds.size != 2 or bounds[0] > bounds[1]:
+            raise ValueError(f"intervals[{name!r}] must be (low, high) with low <= high")
+        checked = [scores, bounds] + ([np.array([targets[name]], dtype=float)] if targets else [])
+        if any(((v < 0) | (v > 1)).any() for v in checked):
+            raise ValueError(f"the values of {name!r} must be fractions in [0, 1]")
+        ax.plot(100 * bounds, [row, row], color=PROB_COLOR, linewidth=6, alpha=0.35,
+                solid_capstyle="butt", label="99 % interval" if row == 0 else None)
+        ax.plot(100 * scores, np.full(scores.size, row), "o", color=PROB_COLOR,
+                markersize=6, label="one seed" if row == 0 else None)
+        if targets is not None:
+            ax.plot([100 * targets[name]] * 2, [row - 0.3, row + 0.3], color="black",
+                    linewidth=2, label="target" if row == 0 else None)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.set_xlabel("test accuracy (%)", fontsize=FONT_SIZE)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    _readable(ax)
     return ax

@@ -327,3 +327,13 @@ def test_notebook_05_figures_are_readable():
     ax = plot_decision_threshold([0.1, 0.9, 0.6], [0, 1, 0], 0.5, ["1", "7"])
     assert _readable(ax)
     plt.close(ax.figure)
+
+
+def test_confusion_matrix_and_misclassified_digits_are_readable():
+    ax = plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["a", "b"])
+    assert _readable(ax) and min(t.get_fontsize() for t in ax.texts) >= FONT_SIZE
+    plt.close(ax.figure)
+    probs = np.array([[0.2, 0.8], [0.9, 0.1]])
+    fig, axes = plot_misclassified(np.zeros((2, 784)), probs, [0, 0], ["a", "b"])
+    assert axes[0, 0].title.get_fontsize() >= FONT_SIZE and _readable(axes[1, 0])
+    plt.close(fig)

@@ -142,7 +142,7 @@ def plot_confusion_matrix(
         for column in range(num_classes):
             color = "white" if counts[row, column] > threshold else "black"
             ax.text(column, row, str(counts[row, column]), ha="center", va="center",
-                    color=color, fontsize=9)
+                    color=color, fontsize=FONT_SIZE)
     ax.set_xticks(range(num_classes), names)
     ax.set_yticks(range(num_classes), names)
     ax.set_xlabel("predicted class")
@@ -199,11 +199,12 @@ def plot_misclassified(
         predicted = int(distributions[index].argmax())
         axes[0, column].imshow(pictures[index], cmap="gray_r", vmin=0.0, vmax=1.0)
         axes[0, column].set_title(f"true {names[truth[index]]}, predicted {names[predicted]}",
-                                  fontsize=9)
+                                  fontsize=FONT_SIZE)
         axes[0, column].axis("off")
         plot_probability_bars(distributions[index], names, highlight=int(truth[index]),
                               ax=axes[1, column])
         axes[1, column].set_xlabel("")
+        _readable(axes[1, column])
         if column:
             axes[1, column].set_ylabel("")
     fig.tight_layout()

@@ -124,7 +124,7 @@ def plot_attention_grids(grids: dict[str, object], *, cmap: str = "Blues") -> Fi
         if (array < 0).any() or (array > 1).any():
             raise ValueError(f"grids[{name!r}] must hold values in [0, 1]")
         arrays[name] = array
-    figure, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays) + 0.6, 2.8),
+    figure, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays) + 0.6, 2.5),
                                 squeeze=False)
     for ax, (name, array) in zip(axes[0], arrays.items(), strict=True):
         ax.imshow(array, cmap=cmap, vmin=0.0, vmax=1.0)

@@ -176,7 +176,7 @@ def test_bad_input_is_a_clear_error(args, options, error, words):
             fn(*args, **options)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(length=st.integers(1, 9), keys=st.integers(1, 9), dim=st.integers(1, 5),
        value_dim=st.integers(1, 4), block_size=st.integers(1, 10),
        kind=st.sampled_from(MASKS), seed=st.integers(0, 2**16))

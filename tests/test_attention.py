@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from helpers.notebook_import import load_notebook_definitions
 
@@ -14,6 +15,17 @@ NB10 = load_notebook_definitions("10_softmax_in_attention")
 attention, tiled_attention = NB10.attention, NB10.tiled_attention
 
 RTOL = {torch.float64: 1e-10, torch.float32: 1e-5}
+
+
+def peer(query, key, value, attn_mask=None, **options):
+    """F.scaled_dot_product_attention, with a row whose every key is masked set to 0: the
+    course's choice, and what PyTorch's CPU backends do from 2.5 on (2.4 gave NaN)."""
+    if attn_mask is None:
+        return F.scaled_dot_product_attention(query, key, value, **options)
+    boolean = attn_mask.dtype == torch.bool
+    alive = (attn_mask if boolean else ~torch.isneginf(attn_mask)).any(-1, keepdim=True)
+    safe = attn_mask.masked_fill(~alive, True if boolean else 0.0)
+    return F.scaled_dot_product_attention(query, key, value, attn_mask=safe, **options) * alive
 
 
 def tiled(block_size):
@@ -45,7 +57,7 @@ def assert_relative_close(got, expected, rtol):
 
 
 def assert_matches_peer(query, key, value, block_size, **options):
-    expected = output_and_grads(F.scaled_dot_product_attention, query, key, value, **options)
+    expected = output_and_grads(peer, query, key, value, **options)
     for fn in (attention, tiled(block_size)):
         for got, want in zip(output_and_grads(fn, query, key, value, **options), expected,
                              strict=True):
@@ -111,6 +123,21 @@ def test_a_row_with_every_key_masked_gives_zero_output_and_zero_gradients(fn):
     every = torch.zeros(4, 7, dtype=torch.bool)
     grads = output_and_grads(fn, query, key, value, attn_mask=every)
     assert all(torch.equal(g, torch.zeros_like(g)) for g in grads)
+
+
+@pytest.mark.pinned
+@pytest.mark.parametrize("backend", [SDPBackend.MATH, SDPBackend.FLASH_ATTENTION],
+                         ids=lambda b: b.name)
+def test_pytorchs_cpu_backends_give_zero_for_a_row_with_every_key_masked(backend):
+    # The lesson states it for the pinned version (2.4.1 gave NaN in both).
+    query, key, value = inputs((1, 1), 3, 5, 4, 4, torch.float32)
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    mask[1] = False
+    with sdpa_kernel([backend]):
+        output, grad_query, _, _ = output_and_grads(F.scaled_dot_product_attention, query,
+                                                    key, value, attn_mask=mask)
+    assert torch.equal(output[..., 1, :], torch.zeros(1, 1, 4))
+    assert torch.equal(grad_query[..., 1, :], torch.zeros(1, 1, 4))
 
 
 def test_the_naive_formula_gives_nan_on_a_row_with_every_key_masked():

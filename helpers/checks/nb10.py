@@ -1,0 +1,265 @@
+"""Checkers for the exercises of notebook 10 (``10_softmax_in_attention.ipynb``).
+
+Every expected answer is computed by PyTorch at check time, never typed in; each case hands
+the learner's function fresh copies of its tensors. When the answer is wrong, it is compared
+with the plausible mistakes listed next to each case, and a match names the mistake.
+Exercise 3 may not use autograd: a ``TorchWatch`` records any use of it while the learner's
+function runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from helpers.checks.core import Case, Report, TorchWatch, compare_arrays, explain, run_cases
+
+__all__ = ["check_causal_lower_right", "check_merge_attention", "check_attention_backward"]
+
+
+def _require_function(candidate: object) -> None:
+    if not callable(candidate):
+        raise TypeError(f"pass your function itself, not {type(candidate).__name__}")
+
+
+def _copies(args: tuple) -> list:
+    return [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+
+
+def _compare_parts(got, expected: tuple, names: tuple, rtol: float, atol: float) -> str:
+    """``""`` when every part of ``got`` matches, else which part differs and how."""
+    if not isinstance(got, tuple | list) or len(got) != len(expected):
+        return f"return a tuple ({', '.join(names)}), got {type(got).__name__}"
+    for name, part, want in zip(names, got, expected, strict=True):
+        reason = compare_arrays(part, want, rtol=rtol, atol=atol)
+        if reason:
+            return f"{name}: {reason}"
+    return ""
+
+
+def _parts_compare(names: tuple, rtol: float, atol: float, non_finite: str):
+    """A ``compare(got, case)`` for answers made of several tensors, naming known mistakes."""
+    def compare(got, case: Case) -> str:
+        reason = _compare_parts(got, case.expected, names, rtol, atol)
+        if not reason or not isinstance(got, tuple | list) or len(got) != len(names):
+            return reason
+        for wrong, message in case.mistakes:
+            if wrong is not None and not _compare_parts(got, wrong, names, rtol, atol):
+                return f"values differ: {message}"
+        if any(isinstance(p, torch.Tensor) and p.isnan().any() for p in got):
+            return f"values differ: your answer holds nan: {non_finite}"
+        return reason
+    return compare
+
+
+# ---- exercise 1 ---------------------------------------------------------------------------
+
+@functools.cache
+def _cases_causal_lower_right() -> list[Case]:
+    cases = []
+    for length, keys in [(3, 5), (4, 4), (1, 6), (5, 2), (2, 1)]:
+        ones = torch.ones(length, keys, dtype=torch.bool)
+        expected = ones.tril(diagonal=keys - length)
+        mistakes = (
+            (ones.tril(), "that is the top-left alignment of is_causal=True; shift the "
+             "diagonal by keys - length"),
+            (ones.tril(diagonal=keys - length - 1), "the diagonal itself is excluded: a "
+             "query may attend to its own position (j <= i + S - L, not <)"),
+            (ones.triu(diagonal=keys - length), "upper triangle: True must be the keys a "
+             "query may attend to, those at or before its position"),
+            (ones.tril(diagonal=length - keys), "the shift has the wrong sign: "
+             "keys - length, not length - keys"),
+            (~ones.tril(diagonal=keys - length), "inverted: in PyTorch's boolean masks "
+             "True means 'may attend'"),
+        )
+        mistakes = tuple((w, m) for w, m in mistakes if not torch.equal(w, expected))
+        cases.append(Case(f"length {length}, keys {keys}", (length, keys), expected,
+                          mistakes=mistakes))
+    return cases
+
+
+def check_causal_lower_right(candidate: Callable) -> Report:
+    """Exercise 1: ``candidate(length, keys)`` = the bottom-right causal mask, ``(L, S)`` bool.
+
+    Query ``i`` may attend to key ``j`` exactly when ``j <= i + keys - length``.
+    """
+    _require_function(candidate)
+
+    def compare(got, case: Case) -> str:
+        if not isinstance(got, torch.Tensor):
+            return f"return a torch tensor, got {type(got).__name__}"
+        if got.dtype != torch.bool:
+            return (f"the mask must be boolean (True = may attend), got {got.dtype}: a float "
+                    "mask would be added to the scores")
+        return explain(got, case, compare_arrays(got, case.expected))
+
+    return run_cases("Exercise 1 (a causal mask aligned bottom-right)", candidate,
+                     _cases_causal_lower_right(), compare=compare,
+                     hint="torch.ones(length, keys, dtype=torch.bool).tril(diagonal=...): "
+                     "which diagonal passes through the bottom-right corner?")
+
+
+# ---- exercise 2 ---------------------------------------------------------------------------
+
+def _part(query, key, value, allowed):
+    """Attention of ``query`` over some keys: (output normalised over them, lse)."""
+    scores = (query @ key.mT / math.sqrt(query.shape[-1])).masked_fill(~allowed, -math.inf)
+    lse = torch.logsumexp(scores, dim=-1)
+    dead = torch.isneginf(lse)
+    weights = torch.exp(scores - torch.where(dead, 0.0, lse)[..., None])
+    return weights @ value, lse
+
+
+@functools.cache
+def _cases_merge_attention() -> list[Case]:
+    generator = torch.Generator().manual_seed(101)
+    cases = []
+    settings = [("6 keys split 3 + 3", 4, 6, 3, None, 1.0),
+                ("7 keys split 2 + 5, scores in the thousands", 3, 7, 2, None, 300.0),
+                ("part b all masked for query 1, both parts for query 2", 4, 6, 4, "dead", 1.0),
+                ("one key in part a", 2, 5, 1, None, 1.0)]
+    for description, length, keys, split, dead, scale in settings:
+        options = {"generator": generator, "dtype": torch.float64}
+        query = scale * torch.randn(length, 4, **options)
+        key, value = torch.randn(keys, 4, **options), torch.randn(keys, 3, **options)
+        allowed = torch.ones(length, keys, dtype=torch.bool)
+        if dead:
+            allowed[1, split:] = False
+            allowed[2] = False
+        out_a, lse_a = _part(query, key[:split], value[:split], allowed[:, :split])
+        out_b, lse_b = _part(query, key[split:], value[split:], allowed[:, split:])
+        # PyTorch, with the row whose every key is masked set to 0 (PyTorch 2.4 gave NaN).
+        alive = allowed.any(dim=-1, keepdim=True)
+        expected_out = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=allowed | ~alive) * alive
+        expected = (expected_out, torch.logaddexp(lse_a, lse_b))
+        mistakes = (
+            ((out_a + out_b) / 2, expected[1]),
+            ((torch.exp(lse_a)[:, None] * out_a + torch.exp(lse_b)[:, None] * out_b),
+             expected[1]),
+            (expected_out, torch.maximum(lse_a, lse_b)),
+            (expected_out, lse_a + lse_b),
+        )
+        messages = (
+            "the plain mean of the two outputs; weigh each by its share of the total sum, "
+            "exp(lse_part - lse)",
+            "the outputs weighed by exp(lse_part) but not divided by the total exp(lse)",
+            "the merged lse is the max of the two; it is log(exp(lse_a) + exp(lse_b)) "
+            "(torch.logaddexp)",
+            "adding the lses multiplies the sums; it is log(exp(lse_a) + exp(lse_b))",
+        )
+        cases.append(Case(description, (out_a, lse_a, out_b, lse_b), expected,
+                          mistakes=tuple((w, m) for w, m in zip(
+                              [tuple(x) for x in mistakes], messages, strict=True))))
+    return cases
+
+
+def check_merge_attention(candidate: Callable) -> Report:
+    """Exercise 2: ``candidate(out_a, lse_a, out_b, lse_b)`` = ``(output, lse)`` over all keys.
+
+    ``out_*`` are ``(L, Ev)`` outputs normalised over each part's keys, ``lse_*`` ``(L,)``;
+    a part with every key masked has lse ``-inf`` and output 0. The answer must not hold NaN.
+    """
+    _require_function(candidate)
+    compare = _parts_compare(("output", "lse"), rtol=1e-10, atol=1e-12,
+                             non_finite="exp(lse) overflows for large scores (use "
+                             "exp(lse_part - lse)), and -inf - (-inf) is nan for a query whose "
+                             "keys are all masked (replace lse by 0 there)")
+    return run_cases("Exercise 2 (merging two attentions over parts of the keys)",
+                     lambda *args: candidate(*_copies(args)), _cases_merge_attention(),
+                     compare=compare,
+                     hint="lse = torch.logaddexp(lse_a, lse_b); output = exp(lse_a - lse) * "
+                     "out_a + exp(lse_b - lse) * out_b, with lse replaced by 0 where it is "
+                     "-inf.")
+
+
+# ---- exercise 3 ---------------------------------------------------------------------------
+
+def _autograd_gradients(query, key, value, grad_output, scale):
+    leaves = [x.detach().clone().requires_grad_(True) for x in (query, key, value)]
+    output = F.scaled_dot_product_attention(*leaves, scale=scale)
+    output.backward(grad_output)
+    return tuple(leaf.grad for leaf in leaves)
+
+
+def _by_hand(query, key, value, grad_output, scale, *, delta="right", scaled="both"):
+    """Attention's gradients written out, with one chosen mistake."""
+    probs = torch.softmax(query @ key.mT * scale, dim=-1)
+    output = probs @ value
+    grad_probs = grad_output @ value.mT
+    if delta == "right":
+        grad_scores = probs * (grad_probs - (grad_output * output).sum(-1, keepdim=True))
+    elif delta == "none":
+        grad_scores = probs * grad_probs
+    else:  # the row sum of dP, without the weights
+        grad_scores = probs * (grad_probs - grad_probs.sum(-1, keepdim=True))
+    query_scale = scale if scaled in ("both", "query") else 1.0
+    key_scale = scale if scaled in ("both", "key") else 1.0
+    grad_query = grad_scores @ key * query_scale
+    grad_key = (grad_scores.mT @ query) * key_scale
+    grad_value = probs.mT @ grad_output
+    return grad_query, grad_key, grad_value
+
+
+@functools.cache
+def _cases_attention_backward() -> list[Case]:
+    generator = torch.Generator().manual_seed(103)
+    cases = []
+    for description, batch, length, keys, dim, value_dim, scale in [
+            ("L = 4, S = 6, E = 3, Ev = 2, scale 1/sqrt(3)", (), 4, 6, 3, 2, 3 ** -0.5),
+            ("2 heads, L = 5, S = 3, scale 0.9", (2,), 5, 3, 4, 4, 0.9),
+            ("L = 1, S = 7, scale 2", (), 1, 7, 2, 3, 2.0),
+            ("batch 2, heads 2, L = S = 4, scale 0.25", (2, 2), 4, 4, 5, 3, 0.25)]:
+        options = {"generator": generator, "dtype": torch.float64}
+        query = torch.randn(*batch, length, dim, **options)
+        key = torch.randn(*batch, keys, dim, **options)
+        value = torch.randn(*batch, keys, value_dim, **options)
+        grad_output = torch.randn(*batch, length, value_dim, **options)
+        args = (query, key, value, grad_output, scale)
+        mistakes = (
+            (_by_hand(*args, delta="none"), "the term D_i = do_i . o_i is missing: "
+             "ds = p * (dp - D), not p * dp"),
+            (_by_hand(*args, delta="rowsum"), "D_i is the sum of p_ij dp_ij (= do_i . o_i), "
+             "not the plain row sum of dp"),
+            (_by_hand(*args, scaled="none"), "the scale is missing from grad_query and "
+             "grad_key (the scores are q . k * scale)"),
+            (_by_hand(*args, scaled="query"), "the scale is missing from grad_key"),
+            (_by_hand(*args, scaled="key"), "the scale is missing from grad_query"),
+        )
+        cases.append(Case(description, args, _autograd_gradients(*args), mistakes=mistakes))
+    return cases
+
+
+def check_attention_backward(candidate: Callable) -> Report:
+    """Exercise 3: ``candidate(query, key, value, grad_output, scale)`` = the three gradients.
+
+    Unmasked attention ``softmax(q k^T * scale) v``; the answer is ``(grad_query, grad_key,
+    grad_value)``, compared with autograd through ``F.scaled_dot_product_attention``. The
+    function may not use autograd.
+    """
+    _require_function(candidate)
+    names = ("grad_query", "grad_key", "grad_value")
+    parts = _parts_compare(names, rtol=1e-9, atol=1e-12, non_finite="check the softmax")
+    last: list[TorchWatch] = []
+
+    def call(*args):
+        recorder = TorchWatch()
+        last[:] = [recorder]
+        with recorder:
+            return candidate(*_copies(args))
+
+    def compare(got, case: Case) -> str:
+        if last and last[0].autograd:
+            return (f"your function used autograd ({last[0].autograd}); the task asks for "
+                    "the gradients written out by hand")
+        return parts(got, case)
+
+    return run_cases("Exercise 3 (attention's gradients by hand)", call,
+                     _cases_attention_backward(), compare=compare,
+                     hint="p = softmax(q k^T * scale); dv = p^T do; dp = do v^T; "
+                     "D = (do * o).sum(-1, keepdim=True); ds = p * (dp - D); "
+                     "dq = ds k * scale; dk = ds^T q * scale.")

@@ -1,0 +1,273 @@
+"""Figures of notebook 10 (softmax in attention, FlashAttention in plain PyTorch).
+
+Part of ``helpers.plots``: import the functions from ``helpers.plots.attention`` (or from
+``helpers.plots`` once they are listed there).
+
+* :func:`plot_scaled_softmax`: one query's weights over its keys, with and without the
+  :math:`1/\\sqrt{d}` scale, at a head size and a temperature (the lesson's live control);
+* :func:`plot_attention_grids`: masks (True / False) or attention weights, side by side;
+* :func:`plot_tiles`: which blocks of the scores a tiled pass computes, and which it skips;
+* :func:`plot_relative_errors`: grouped bars of relative errors on a log axis;
+* :func:`plot_cost_vs_length`: time and memory against the sequence length.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
+
+from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots.scale import plot_cost_vs_classes
+from helpers.validation import as_float_array
+
+__all__ = [
+    "plot_scaled_softmax",
+    "plot_attention_grids",
+    "plot_tiles",
+    "plot_relative_errors",
+    "plot_cost_vs_length",
+]
+
+
+def _positive_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return float(value)
+
+
+def _count(value: object, name: str) -> int:
+    number = _positive_number(value, name)
+    if number < 1 or number != round(number):
+        raise ValueError(f"{name} must be a whole number >= 1, got {value}")
+    return int(number)
+
+
+def plot_scaled_softmax(
+    head_size: float = 64,
+    temperature: float = 1.0,
+    *,
+    keys: int = 16,
+    seed: int = 0,
+    ax: Axes | None = None,
+) -> Axes:
+    """One query's attention weights over ``keys`` keys, sorted, with and without the scale.
+
+    Query and keys have ``head_size`` independent standard normal features (seeded), so a
+    score ``q . k`` has variance ``head_size``; dividing it by ``sqrt(head_size)`` brings the
+    variance back to 1. Both sets of scores are divided by ``temperature`` before the
+    softmax (notebook 01). Notebook 10 draws it once and moves it with
+    :class:`helpers.widgets.PlotExplorer`; ``head_size`` is rounded to a whole number.
+
+    Raises
+    ------
+    TypeError
+        If a size or the temperature is not a number, or ``ax`` is not an Axes.
+    ValueError
+        If ``head_size`` rounds below 1, ``keys`` is not a whole number >= 1, or
+        ``temperature`` is not finite and > 0.
+    """
+    head = _positive_number(head_size, "head_size")
+    if round(head) < 1:
+        raise ValueError(f"head_size must round to at least 1, got {head_size}")
+    head = int(round(head))
+    temperature = _positive_number(temperature, "temperature")
+    keys = _count(keys, "keys")
+    rng = np.random.default_rng(seed)
+    query = rng.standard_normal(head)
+    key = rng.standard_normal((keys, head))
+    scores = key @ query
+    ax = _new_axes(ax, figsize=(5.5, 3.0))
+    positions = np.arange(keys)
+    width = 0.4
+    for offset, (label, divisor, color) in enumerate([
+            ("q.k (no scale)", 1.0, HIGHLIGHT_COLOR),
+            (f"q.k / sqrt({head})", np.sqrt(head), PROB_COLOR)]):
+        scaled = scores / divisor / temperature
+        weights = np.exp(scaled - scaled.max())
+        weights = np.sort(weights / weights.sum())[::-1]
+        ax.bar(positions + (offset - 0.5) * width, weights, width, label=label, color=color)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("keys, sorted by weight")
+    ax.set_ylabel("attention weight")
+    ax.set_title(f"head size d = {head}, temperature {temperature:g}")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_attention_grids(grids: dict[str, object], *, cmap: str = "Blues") -> Figure:
+    """One panel per grid: a boolean mask (True = may attend, dark) or weights in [0, 1].
+
+    Rows are queries, columns keys, as in ``F.scaled_dot_product_attention``. Used by
+    notebook 10 for its masks and its attention weights.
+
+    Raises
+    ------
+    TypeError
+        If ``grids`` is not a dict of name -> 2-D array.
+    ValueError
+        If it is empty, a name is empty, or a grid is not 2-D with values in [0, 1].
+    """
+    if not isinstance(grids, dict):
+        raise TypeError(f"grids must be a dict of name -> 2-D array, got {type(grids).__name__}")
+    if not grids:
+        raise ValueError("grids must hold at least one grid")
+    arrays = {}
+    for name, grid in grids.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"every grid needs a non-empty name, got {name!r}")
+        array = as_float_array(grid, f"grids[{name!r}]", ndim=2)
+        if (array < 0).any() or (array > 1).any():
+            raise ValueError(f"grids[{name!r}] must hold values in [0, 1]")
+        arrays[name] = array
+    figure, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays) + 0.6, 2.5),
+                                squeeze=False)
+    for ax, (name, array) in zip(axes[0], arrays.items(), strict=True):
+        ax.imshow(array, cmap=cmap, vmin=0.0, vmax=1.0)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("key")
+        ax.set_ylabel("query")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    figure.tight_layout()
+    return figure
+
+
+def plot_tiles(
+    length: float = 16,
+    keys: float = 16,
+    block_size: float = 4,
+    *,
+    is_causal: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """The ``length x keys`` scores, cut into blocks of ``block_size`` keys.
+
+    Blue: computed (a block of scores exists, one at a time); white: skipped, never
+    computed (a causal block above the diagonal, for the query rows that see none of it);
+    hatched: computed then masked (the diagonal block's upper part). The sizes are rounded
+    to whole numbers, so :class:`helpers.widgets.PlotExplorer` can move them.
+
+    Raises
+    ------
+    TypeError
+        If a size is not a number or ``is_causal`` is not a bool.
+    ValueError
+        If a size is not >= 1.
+    """
+    sizes = [int(round(_positive_number(v, n))) for v, n in
+             [(length, "length"), (keys, "keys"), (block_size, "block_size")]]
+    if min(sizes) < 1:
+        raise ValueError(f"sizes must round to at least 1, got {sizes}")
+    length, keys, block_size = sizes
+    if not isinstance(is_causal, bool):
+        raise TypeError(f"is_causal must be a bool, got {type(is_causal).__name__}")
+    ax = _new_axes(ax, figsize=(4.5, 3.5))
+    computed = 0
+    for start in range(0, keys, block_size):
+        stop = min(start + block_size, keys)
+        first = start if is_causal else 0
+        if first >= length:
+            break
+        ax.add_patch(Rectangle((start, first), stop - start, length - first,
+                               facecolor=PROB_COLOR, alpha=0.5, edgecolor="black"))
+        computed += (stop - start) * (length - first)
+        if is_causal:  # the diagonal block's part above the diagonal: masked
+            corner = min(stop, length)
+            ax.add_patch(Polygon([(start, start), (stop, start), (stop, corner),
+                                  (corner, corner)], closed=True, facecolor="white",
+                                 hatch="///", edgecolor="gray", linewidth=0.0))
+    ax.set_xlim(0, keys)
+    ax.set_ylim(length, 0)
+    ax.set_xlabel("key")
+    ax.set_ylabel("query")
+    share = computed / (length * keys)
+    ax.set_title(f"L = {length}, S = {keys}, block {block_size}: "
+                 f"{share:.0%} of scores computed", fontsize=9)
+    return ax
+
+
+def plot_relative_errors(
+    errors: dict[str, dict[str, float]],
+    *,
+    floor: float = 1e-18,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Grouped bars on a log axis: ``errors[group][quantity]`` = a relative error.
+
+    An error of exactly 0 is drawn at ``floor`` (a log axis has no 0). Notebook 10 draws
+    its worst errors per dtype against PyTorch, and its mixed-precision errors.
+
+    Raises
+    ------
+    TypeError
+        If ``errors`` is not a dict of dicts.
+    ValueError
+        If it is empty, the groups name different quantities, or an error is negative or
+        not finite.
+    """
+    if not isinstance(errors, dict) or not all(isinstance(v, dict) for v in errors.values()):
+        raise TypeError("errors must be a dict of group -> {quantity: error}")
+    if not errors:
+        raise ValueError("errors must hold at least one group")
+    quantities = list(next(iter(errors.values())))
+    if not quantities or any(list(v) != quantities for v in errors.values()):
+        raise ValueError("every group must name the same quantities, in the same order")
+    floor = _positive_number(floor, "floor")
+    table = np.array([[float(v[q]) for q in quantities] for v in errors.values()])
+    if not np.isfinite(table).all() or (table < 0).any():
+        raise ValueError("errors must be finite and >= 0")
+    ax = _new_axes(ax, figsize=(6.0, 3.2))
+    width = 0.8 / len(quantities)
+    positions = np.arange(len(errors))
+    for index, quantity in enumerate(quantities):
+        ax.bar(positions + (index - (len(quantities) - 1) / 2) * width,
+               np.maximum(table[:, index], floor), width, label=quantity)
+    ax.set_yscale("log")
+    ax.set_xticks(positions, list(errors), fontsize=8)
+    ax.set_ylabel("relative error")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_cost_vs_length(
+    lengths: object,
+    times_ms: dict[str, object],
+    extra_mib: dict[str, object],
+) -> Figure:
+    """Time and extra peak memory of each attention against the sequence length L = S.
+
+    Two log-log panels drawn with :func:`helpers.plots.plot_cost_vs_classes` (notebook 07),
+    relabelled for sequence lengths. ``times_ms`` and ``extra_mib`` map the same method
+    names to one value per length.
+
+    Raises
+    ------
+    TypeError
+        If the costs are not dicts.
+    ValueError
+        If the two dicts name different methods, or a series is invalid.
+    """
+    for name, costs in (("times_ms", times_ms), ("extra_mib", extra_mib)):
+        if not isinstance(costs, dict):
+            raise TypeError(f"{name} must be a dict of method -> values, "
+                            f"got {type(costs).__name__}")
+    if list(times_ms) != list(extra_mib):
+        raise ValueError(f"times_ms and extra_mib must name the same methods, got "
+                         f"{list(times_ms)} and {list(extra_mib)}")
+    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10.0, 3.6))
+    plot_cost_vs_classes(lengths, times_ms, ylabel="forward + backward (ms)",
+                         title="time", ax=time_ax)
+    plot_cost_vs_classes(lengths, extra_mib, ylabel="extra peak memory (MiB)",
+                         title="memory beyond inputs and gradients", ax=memory_ax)
+    for ax in (time_ax, memory_ax):
+        ax.set_xlabel("sequence length L = S (log scale)")
+    figure.tight_layout()
+    return figure

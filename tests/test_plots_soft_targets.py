@@ -3,9 +3,20 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.patches import Rectangle
 
 from helpers.plots import plot_soft_targets
-from helpers.plots.soft_targets import plot_kl_directions
+from helpers.plots.soft_targets import (
+    FONT_SIZE,
+    plot_gradient_scale,
+    plot_kl_directions,
+    plot_multi_label_rows,
+    plot_paired_differences,
+    plot_teacher_targets,
+    plot_temperature_targets,
+    plot_threshold_curves,
+    plot_validation_grid,
+)
 
 SHARP = [0.9, 0.09, 0.01]
 SOFT = [0.5, 0.3, 0.2]
@@ -103,3 +114,126 @@ def test_kl_directions_bad_input_is_a_clear_error(grid, target, fits, error, wor
     with pytest.raises(error, match=words):
         plot_kl_directions(grid, target, fits)
     plt.close("all")
+
+
+# ---- the lecture's figures (pictures for every section of notebook 09) -----------------------
+
+def test_temperature_targets_keep_t1_as_reference_and_flatten_with_t():
+    logits = np.array([4.0, 1.0, 0.0])
+    fig = plot_temperature_targets(logits, 4.0, ["a", "b", "c"])
+    (ax,) = fig.axes
+    reference, soft = ax.containers
+    expected = np.exp(logits) / np.exp(logits).sum()
+    np.testing.assert_allclose([b.get_height() for b in reference], expected)
+    flat = np.exp(logits / 4) / np.exp(logits / 4).sum()
+    np.testing.assert_allclose([b.get_height() for b in soft], flat)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T = 1", "T = 4"]
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 11
+    assert ax.xaxis.get_ticklabels()[0].get_fontsize() >= 11
+    plt.close(fig)
+
+
+def test_temperature_targets_reject_bad_temperature():
+    with pytest.raises(ValueError, match="positive"):
+        plot_temperature_targets([1.0, 0.0], 0.0)
+    with pytest.raises(TypeError, match="number"):
+        plot_temperature_targets([1.0, 0.0], "4")
+
+
+def test_teacher_targets_one_group_per_teacher():
+    fig = plot_teacher_targets({"plain": SHARP, "smoothed": SOFT}, ["a", "b", "c"])
+    (ax,) = fig.axes
+    plain, smoothed = ax.containers
+    np.testing.assert_allclose([b.get_height() for b in smoothed], SOFT)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["plain", "smoothed"]
+    plt.close(fig)
+    with pytest.raises(TypeError, match="strings"):
+        plot_teacher_targets({1: SHARP})
+    with pytest.raises(ValueError, match="zero"):
+        plot_teacher_targets({"a": [1.0, 0.0]})
+
+
+def test_gradient_scale_draws_both_lines_on_log_axes():
+    temps = np.array([1.0, 2.0, 4.0])
+    norms = 0.1 / temps**2
+    fig = plot_gradient_scale(temps, norms)
+    (ax,) = fig.axes
+    alone, scaled = ax.get_lines()
+    np.testing.assert_allclose(alone.get_ydata(), norms)
+    np.testing.assert_allclose(scaled.get_ydata(), [0.1, 0.1, 0.1])  # flat with T²
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="increase"):
+        plot_gradient_scale([2.0, 1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="positive"):
+        plot_gradient_scale([1.0, 2.0], [1.0, 0.0])
+
+
+def test_validation_grid_writes_means_and_frames_the_choice():
+    scores = {(2.0, 0.5): [0.8, 0.82], (2.0, 0.9): [0.7, 0.7],
+              (5.0, 0.5): [0.75, 0.75], (5.0, 0.9): [0.6, 0.62]}
+    fig = plot_validation_grid(scores, [0.78, 0.8], (2.0, 0.5), title="val")
+    (ax,) = fig.axes[:1]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0].startswith("81.0 ± 1.4") and texts[3].startswith("61.0")
+    (frame,) = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert frame.get_x() == pytest.approx(-0.48) and frame.get_y() == pytest.approx(-0.48)
+    assert ax.get_title() == "val; hard labels: 79.0 %"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="not a pair"):
+        plot_validation_grid(scores, [0.8], (3.0, 0.5))
+    with pytest.raises(ValueError, match="every"):
+        plot_validation_grid({(2.0, 0.5): [0.8], (5.0, 0.9): [0.7]}, [0.8], (2.0, 0.5))
+    with pytest.raises(TypeError, match="mapping"):
+        plot_validation_grid([0.8], [0.8], (2.0, 0.5))
+
+
+def test_multi_label_rows_softmax_panel_sums_to_one():
+    soft = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+    sig = np.array([[0.1, 0.05, 0.02], [0.9, 0.95, 0.97]])
+    targets = np.array([[0, 0, 0], [1, 1, 1]])
+    fig = plot_multi_label_rows(soft, sig, targets, ["1", "8"], ["even", "> 4", "loop"])
+    left, right = fig.axes[:2]
+    heights = np.array([[b.get_height() for b in c] for c in left.containers])  # (labels, rows)
+    np.testing.assert_allclose(heights.sum(axis=0), 1)
+    heights = np.array([[b.get_height() for b in c] for c in right.containers])
+    np.testing.assert_allclose(heights.T, sig)
+    marks = [line for line in left.get_lines() if len(line.get_xdata())]
+    assert len(marks) == 3  # the 8 has all three labels, the 1 none
+    plt.close(fig)
+    with pytest.raises(ValueError, match="sum to 1"):
+        plot_multi_label_rows(sig, sig, targets, ["1", "8"], ["a", "b", "c"])
+    with pytest.raises(ValueError, match="0 or 1"):
+        plot_multi_label_rows(soft, sig, targets * 0.5, ["1", "8"], ["a", "b", "c"])
+    with pytest.raises(TypeError, match="two matplotlib Axes"):
+        plot_multi_label_rows(soft, sig, targets, ["1", "8"], ["a", "b", "c"], axes=[1, 2])
+
+
+def test_threshold_curves_mark_the_chosen_threshold():
+    grid = np.array([0.25, 0.5, 0.75])
+    scores = np.array([[0.5, 0.9], [0.8, 0.7], [0.6, 0.4]])
+    fig = plot_threshold_curves(grid, scores, [0.5, 0.25], ["a", "b"])
+    (ax,) = fig.axes
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [(d.get_xdata()[0], d.get_ydata()[0]) for d in dots] == [(0.5, 0.8), (0.25, 0.9)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a: 0.50", "b: 0.25"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one of the candidates"):
+        plot_threshold_curves(grid, scores, [0.4, 0.25], ["a", "b"])
+    with pytest.raises(ValueError, match="shape"):
+        plot_threshold_curves(grid, scores[:2], [0.5, 0.25], ["a", "b"])
+
+
+def test_paired_differences_one_interval_per_seed():
+    fig = plot_paired_differences({"a - b": [(0.01, -0.01, 0.03), (0.0, -0.02, 0.02)],
+                                   "c - a": [(-0.01, -0.03, 0.01)]})
+    (ax,) = fig.axes
+    bars = [line for line in ax.get_lines() if line.get_linewidth() == 3]
+    assert [tuple(b.get_xdata()) for b in bars] == [(-1.0, 3.0), (-2.0, 2.0), (-3.0, 1.0)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a - b", "c - a"]
+    assert all(t.get_fontsize() >= FONT_SIZE for t in ax.get_legend().get_texts())
+    plt.close(fig)
+    with pytest.raises(ValueError, match="does not contain"):
+        plot_paired_differences({"a": [(0.05, -0.01, 0.03)]})
+    with pytest.raises(TypeError, match="mapping"):
+        plot_paired_differences([(0.0, -0.1, 0.1)])

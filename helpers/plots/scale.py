@@ -1,8 +1,10 @@
-"""Figures of notebook 07 (softmax at scale): a measured roofline, and time and memory
-against the class count.
+"""Figures of notebook 07 (softmax at scale): a measured roofline, the online normaliser
+block by block, what each cross-entropy holds in memory, live memory through a forward and
+backward pass, and time and memory against the class count.
 
-Part of ``helpers.plots``: import the functions from there (``plot_roofline`` from
-``helpers.plots.scale`` until the package lists it).
+Part of ``helpers.plots``: import the functions from there (``plot_roofline``,
+``online_normalizer_steps``, ``plot_online_normalizer``, ``plot_held_memory`` and
+``plot_memory_timeline`` from ``helpers.plots.scale`` until the package lists them).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from helpers.plots._base import _new_axes
 from helpers.validation import as_float_array
 
 __all__ = ["plot_cost_vs_classes", "class_count_label", "plot_roofline"]
+
+SLIDE_FONT = 11  # ticks, legends and labels readable on a 1280 x 720 slide
 
 
 def plot_cost_vs_classes(
@@ -80,7 +84,8 @@ def plot_cost_vs_classes(
     ax.set_ylabel(ylabel)
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SLIDE_FONT)
+    ax.tick_params(labelsize=SLIDE_FONT)
     return ax
 
 
@@ -168,7 +173,8 @@ def plot_roofline(
     ax.set_ylabel("elements per second (log scale)")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=8, loc="upper left")  # the roof leaves that corner empty
+    ax.legend(fontsize=SLIDE_FONT, loc="lower right")  # below the roof, right of the kernels
+    ax.tick_params(labelsize=SLIDE_FONT)
     return ax
 
 
@@ -192,3 +198,266 @@ def _rates(rates: object, name: str, *, allow_empty: bool) -> dict[str, float]:
             raise ValueError(f"every entry of {name} needs a non-empty name, got {key!r}")
         checked[key] = _positive_number(value, f"{name}[{key!r}]")
     return checked
+
+
+def online_normalizer_steps(logits: object, block_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Running maximum and running sum after each block of ``logits`` (notebook 07, §2).
+
+    ``m_k`` is the largest logit of the first ``k`` blocks and ``d_k`` the sum of
+    ``exp(z_i - m_k)`` over them: Milakov and Gimelshein's online normaliser, one block of
+    ``block_size`` logits per step (the last block may be narrower). Returns two arrays with
+    one entry per block.
+
+    Raises
+    ------
+    TypeError
+        If ``block_size`` is not an int.
+    ValueError
+        If ``logits`` is not a non-empty 1-D array of finite numbers or ``block_size < 1``.
+    """
+    values = as_float_array(logits, "logits", ndim=1, min_size=1)
+    if not np.isfinite(values).all():
+        raise ValueError("logits must be finite")
+    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer):
+        raise TypeError(f"block_size must be an int, got {type(block_size).__name__}")
+    if block_size < 1:
+        raise ValueError(f"block_size must be at least 1, got {block_size}")
+    maxima, sums = [], []
+    running_max, running_sum = -math.inf, 0.0
+    for start in range(0, values.size, block_size):
+        block = values[start:start + block_size]
+        new_max = max(running_max, float(block.max()))
+        # Rescale what was summed against the old maximum, then add this block's terms.
+        running_sum = running_sum * math.exp(running_max - new_max) + float(
+            np.exp(block - new_max).sum())
+        running_max = new_max
+        maxima.append(running_max)
+        sums.append(running_sum)
+    return np.array(maxima), np.array(sums)
+
+
+def plot_online_normalizer(
+    logits: object,
+    *,
+    block_size: int = 1,
+    blocks_read: float = 1,
+    ax: Axes | None = None,
+) -> Axes:
+    """The online normaliser after ``blocks_read`` blocks: each term ``exp(z_i - m)`` of ``d``.
+
+    Introduced in notebook 07 (§2), also as a live control (a slider over ``blocks_read``).
+    One bar per logit read so far, of height ``exp(z_i - m)`` against the running maximum
+    ``m``: the bars sum to the running sum ``d``, and the largest logit read has height 1.
+    Where this block raised the maximum, dashed outlines show the earlier terms before they
+    were rescaled by ``exp(m_old - m_new)``. Logits not read yet are shaded. The title gives
+    ``m`` and ``d``; dotted lines separate the blocks. ``blocks_read`` may be a float (a
+    slider's value) if it is a whole number.
+
+    Raises
+    ------
+    TypeError
+        If ``block_size`` is not an int, ``blocks_read`` not a number or ``ax`` not an Axes.
+    ValueError
+        If ``logits`` is not a 1-D array of 2 to 40 finite numbers, ``block_size < 1``, or
+        ``blocks_read`` is not a whole number from 1 to the number of blocks.
+    """
+    values = as_float_array(logits, "logits", ndim=1, min_size=2)
+    if values.size > 40:
+        raise ValueError(f"at most 40 logits fit one figure, got {values.size}")
+    maxima, sums = online_normalizer_steps(values, block_size)
+    if isinstance(blocks_read, bool) or not isinstance(
+            blocks_read, int | float | np.integer | np.floating):
+        raise TypeError(f"blocks_read must be a number, got {type(blocks_read).__name__}")
+    if not float(blocks_read).is_integer() or not 1 <= blocks_read <= maxima.size:
+        raise ValueError(f"blocks_read must be a whole number from 1 to {maxima.size}, "
+                         f"got {blocks_read}")
+    step = int(blocks_read)
+    read = min(step * block_size, values.size)
+    running_max, running_sum = maxima[step - 1], sums[step - 1]
+    ax = _new_axes(ax, figsize=(7.0, 3.2))
+    positions = np.arange(values.size)
+    ax.bar(positions[:read], np.exp(values[:read] - running_max), color="tab:blue",
+           label=r"term $e^{z_i - m}$ (they sum to $d$)")
+    previous_max = maxima[step - 2] if step > 1 else running_max
+    earlier = (step - 1) * block_size
+    if previous_max < running_max and earlier > 0:
+        ax.bar(positions[:earlier], np.exp(values[:earlier] - previous_max), fill=False,
+               edgecolor="tab:orange", linestyle="--", linewidth=1.5,
+               label="before the rescale (old $m$)")
+    if read < values.size:
+        ax.axvspan(read - 0.5, values.size - 0.5, color="0.85", zorder=0,
+                   label="not read yet")
+    for boundary in range(block_size, values.size, block_size):
+        ax.axvline(boundary - 0.5, color="0.5", linestyle=":", linewidth=1)
+    ax.set_xticks(positions, [f"{v:g}" for v in values])
+    ax.set_xlim(-0.5, values.size - 0.5)
+    top = max(1.0, float(np.exp(values[:earlier] - previous_max).max()) if earlier else 1.0)
+    ax.set_ylim(0, 1.8 * top)  # the top third holds the legend
+    ax.set_xlabel("the logits $z_i$ of one row, in reading order")
+    ax.set_ylabel(r"$e^{z_i - m}$")
+    ax.set_title(f"after block {step} of {maxima.size}: "
+                 f"m = {running_max:.2f}, d = {running_sum:.3f}", fontsize=SLIDE_FONT + 1)
+    ax.legend(fontsize=SLIDE_FONT, loc="upper center", ncols=2)
+    ax.tick_params(labelsize=SLIDE_FONT)
+    return ax
+
+
+def plot_held_memory(
+    held: dict[str, dict[str, float]],
+    *,
+    unit: str = "N × C matrices",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """What each method holds at its peak: one bar per method, one segment per buffer.
+
+    Introduced in notebook 07 (§3) to draw the cross-entropies' memory as matrices:
+    ``held`` maps a method to ``{buffer: size in units of unit}``, e.g. ``{"gradient
+    returned": 1.0}``. Segments are stacked left to right in the order given, each labelled
+    inside when it is wide enough; the total is written at the end of each bar. The first
+    method is drawn at the top. Buffers of the same name share a colour across methods.
+
+    Raises
+    ------
+    TypeError
+        If ``held`` or one of its values is not a dict, or ``ax`` is not an Axes.
+    ValueError
+        If ``held`` or a method's dict is empty, a name is empty, or a size is not finite
+        and >= 0.
+    """
+    if not isinstance(held, dict):
+        raise TypeError(f"held must be a dict of method -> {{buffer: size}}, "
+                        f"got {type(held).__name__}")
+    if not held:
+        raise ValueError("held must hold at least one method")
+    buffers: dict[str, dict[str, float]] = {}
+    for method, parts in held.items():
+        if not isinstance(method, str) or not method.strip():
+            raise ValueError(f"every method needs a non-empty name, got {method!r}")
+        if not isinstance(parts, dict):
+            raise TypeError(f"held[{method!r}] must be a dict of buffer -> size, "
+                            f"got {type(parts).__name__}")
+        if not parts:
+            raise ValueError(f"held[{method!r}] must hold at least one buffer")
+        checked = {}
+        for name, size in parts.items():
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"every buffer of {method!r} needs a non-empty name, "
+                                 f"got {name!r}")
+            if isinstance(size, bool) or not isinstance(
+                    size, int | float | np.integer | np.floating):
+                raise TypeError(f"held[{method!r}][{name!r}] must be a number, "
+                                f"got {type(size).__name__}")
+            if not math.isfinite(size) or size < 0:
+                raise ValueError(f"held[{method!r}][{name!r}] must be finite and >= 0, "
+                                 f"got {size}")
+            checked[name] = float(size)
+        buffers[method] = checked
+    ax = _new_axes(ax, figsize=(7.0, 3.0))
+    colours: dict[str, str] = {}
+    widest = max(sum(parts.values()) for parts in buffers.values())
+    for row, parts in enumerate(buffers.values()):
+        y = len(buffers) - 1 - row  # the first method on top
+        left = 0.0
+        for name, size in parts.items():
+            colour = colours.setdefault(name, f"C{len(colours)}")
+            ax.barh(y, size, left=left, height=0.6, color=colour, edgecolor="white",
+                    label=name if name not in ax.get_legend_handles_labels()[1] else None)
+            if size >= 0.2 * widest:  # narrow segments are named by the legend alone
+                ax.text(left + size / 2, y, name, ha="center", va="center", color="white",
+                        fontsize=SLIDE_FONT)
+            left += size
+        ax.text(left + 0.02 * widest, y, f"{left:.3g}", va="center", fontsize=SLIDE_FONT)
+    ax.set_yticks(range(len(buffers)), list(buffers)[::-1])
+    ax.set_xlim(0, 1.15 * widest)
+    ax.set_ylim(-0.6, len(buffers) - 0.4 + (0.9 if len(colours) > 1 else 0))  # legend room
+    ax.legend(fontsize=SLIDE_FONT, loc="upper center", ncols=min(len(colours), 3),
+              frameon=False)
+    ax.set_xlabel(f"memory held at the peak ({unit})")
+    if title is not None:
+        ax.set_title(title, fontsize=SLIDE_FONT + 1)
+    ax.tick_params(labelsize=SLIDE_FONT)
+    return ax
+
+
+def plot_memory_timeline(
+    changes: dict[str, object],
+    *,
+    backward_from: dict[str, int] | None = None,
+    unit_bytes: float = 1.0,
+    unit: str = "bytes",
+    min_bytes: float = 0.0,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Live memory against the allocation events of a call, with each series' peak marked.
+
+    Introduced in notebook 07 (§4): ``changes`` maps a name to the signed sizes of the
+    allocations (+) and frees (-) a profiler recorded, in order. Their running total, in
+    units of ``unit_bytes``, is the memory held after each event (a step line from 0); its
+    maximum, the peak, is marked and labelled. ``backward_from[name]`` is the index of the
+    first event of the backward pass, drawn as a dotted line in the series' colour. Events
+    smaller than ``min_bytes`` (a scalar, a shape) get no step of their own: their bytes
+    join the next event drawn, so large buffers stay readable.
+
+    Raises
+    ------
+    TypeError
+        If ``changes`` or ``backward_from`` is not a dict, or ``ax`` is not an Axes.
+    ValueError
+        If ``changes`` is empty, a name is empty, a series is empty or not finite,
+        ``unit_bytes`` is not > 0, ``min_bytes`` is negative, or a ``backward_from``
+        index is unknown or outside
+        ``[0, len(series)]``.
+    """
+    if not isinstance(changes, dict):
+        raise TypeError(f"changes must be a dict of name -> signed bytes, "
+                        f"got {type(changes).__name__}")
+    if not changes:
+        raise ValueError("changes must hold at least one series")
+    backward_from = {} if backward_from is None else backward_from
+    if not isinstance(backward_from, dict):
+        raise TypeError(f"backward_from must be a dict of name -> index, "
+                        f"got {type(backward_from).__name__}")
+    unknown = set(backward_from) - set(changes)
+    if unknown:
+        raise ValueError(f"backward_from names series not in changes: {sorted(unknown)}")
+    unit_bytes = _positive_number(unit_bytes, "unit_bytes")
+    if isinstance(min_bytes, bool) or not isinstance(
+            min_bytes, int | float | np.integer | np.floating) or not min_bytes >= 0:
+        raise ValueError(f"min_bytes must be a number >= 0, got {min_bytes!r}")
+    ax = _new_axes(ax, figsize=(7.0, 2.7))
+    for index, (name, series) in enumerate(changes.items()):
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"every series needs a non-empty name, got {name!r}")
+        steps = as_float_array(series, f"changes[{name!r}]", ndim=1, min_size=1)
+        if not np.isfinite(steps).all():
+            raise ValueError(f"changes[{name!r}] must be finite")
+        drawn = np.abs(steps) >= min_bytes
+        live = np.concatenate([[0.0], np.cumsum(steps)[drawn]]) / unit_bytes
+        events = np.arange(live.size)
+        colour = f"C{index}"
+        ax.step(events, live, where="post", color=colour, linewidth=2, label=name)
+        peak_at = int(np.argmax(live))
+        ax.plot([peak_at], [live[peak_at]], marker="v", markersize=10, color=colour,
+                linestyle="none")
+        ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
+                    xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
+                    fontsize=SLIDE_FONT)
+        if name in backward_from:
+            start = backward_from[name]
+            if isinstance(start, bool) or not isinstance(start, int | np.integer):
+                raise TypeError(f"backward_from[{name!r}] must be an int, "
+                                f"got {type(start).__name__}")
+            if not 0 <= start <= steps.size:
+                raise ValueError(f"backward_from[{name!r}] must be in [0, {steps.size}], "
+                                 f"got {start}")
+            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5)
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.15)
+    ax.set_xlabel("allocations and frees, in order (dotted: backward starts)")
+    ax.set_ylabel(f"memory held ({unit})")
+    if title is not None:
+        ax.set_title(title, fontsize=SLIDE_FONT + 1)
+    ax.legend(fontsize=SLIDE_FONT, loc="lower right")
+    ax.tick_params(labelsize=SLIDE_FONT)
+    return ax

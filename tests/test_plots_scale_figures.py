@@ -1,0 +1,158 @@
+"""Notebook 07's lecture figures: the online normaliser block by block, what each loss holds
+at its peak, and live memory through a forward and backward pass."""
+
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+
+from helpers.plots.scale import (
+    online_normalizer_steps,
+    plot_held_memory,
+    plot_memory_timeline,
+    plot_online_normalizer,
+)
+
+matplotlib.use("Agg")
+
+LOGITS = [2.0, 1.0, 4.0, 0.5, 3.0, 5.0, -1.0, 2.5]
+
+
+def bars(ax, filled=True):
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_fill() == filled
+            and p.get_width() < 1.0]  # bars, not the shaded span
+
+
+def test_online_normalizer_steps_are_the_running_max_and_rescaled_sum():
+    maxima, sums = online_normalizer_steps(LOGITS, block_size=2)
+    z = np.array(LOGITS)
+    for k in range(4):
+        seen = z[:2 * (k + 1)]
+        assert maxima[k] == seen.max()
+        assert math.isclose(sums[k], np.exp(seen - seen.max()).sum())
+    last_max, last_sum = online_normalizer_steps(LOGITS, block_size=3)
+    assert last_max.size == 3 and last_max[-1] == 5.0  # a narrower last block
+    assert math.isclose(last_sum[-1], sums[-1])
+
+
+@pytest.mark.parametrize(("logits", "block_size", "error"), [
+    ([], 1, ValueError), ([[1.0, 2.0]], 1, ValueError), ([1.0, math.inf], 1, ValueError),
+    ([1.0, 2.0], 0, ValueError), ([1.0, 2.0], 1.5, TypeError), ([1.0, 2.0], True, TypeError),
+])
+def test_online_normalizer_steps_rejects_bad_input(logits, block_size, error):
+    with pytest.raises(error):
+        online_normalizer_steps(logits, block_size)
+
+
+def test_stepper_draws_the_terms_of_d_against_the_running_max():
+    ax = plot_online_normalizer(LOGITS, block_size=2, blocks_read=3)
+    terms = bars(ax)
+    assert len(terms) == 6  # three blocks of two read
+    heights = np.array([b.get_height() for b in terms])
+    np.testing.assert_allclose(heights, np.exp(np.array(LOGITS[:6]) - 5.0))
+    assert math.isclose(heights.sum(), online_normalizer_steps(LOGITS, 2)[1][2])
+    # Block 3 raised the maximum from 4 to 5: the four earlier terms, before the rescale.
+    before = bars(ax, filled=False)
+    np.testing.assert_allclose([b.get_height() for b in before],
+                               np.exp(np.array(LOGITS[:4]) - 4.0))
+    assert "m = 5.00" in ax.get_title() and "d = 1.582" in ax.get_title()
+    assert "not read yet" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "1", "4", "0.5", "3", "5",
+                                                            "-1", "2.5"]
+    assert ax.xaxis.get_ticklabels()[0].get_fontsize() >= 11
+
+
+def test_stepper_without_a_new_maximum_has_no_outlines_and_takes_a_slider_float():
+    ax = plot_online_normalizer(LOGITS, block_size=2, blocks_read=4.0)  # block 4: max stays 5
+    assert len(bars(ax)) == 8 and not bars(ax, filled=False)
+    assert "not read yet" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "block 4 of 4" in ax.get_title()
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"blocks_read": 0}, ValueError, "whole number"),
+    ({"blocks_read": 5}, ValueError, "whole number"),
+    ({"blocks_read": 1.5}, ValueError, "whole number"),
+    ({"blocks_read": "2"}, TypeError, "number"),
+    ({"block_size": 0}, ValueError, "at least 1"),
+    ({"ax": "axes"}, TypeError, "Axes"),
+])
+def test_stepper_rejects_bad_input(kwargs, error, message):
+    arguments = {"block_size": 2, "blocks_read": 1, **kwargs}
+    with pytest.raises(error, match=message):
+        plot_online_normalizer(LOGITS, **arguments)
+    with pytest.raises(ValueError, match="at most 40"):
+        plot_online_normalizer(np.zeros(41))
+
+
+HELD = {
+    "naive": {"saved": 1, "temporary": 1, "gradient": 1},
+    "chunked": {"saved": 0.001, "gradient": 1},
+}
+
+
+def test_held_memory_stacks_one_bar_per_method_with_its_total():
+    ax = plot_held_memory(HELD, title="t")
+    segments = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(segments) == 5
+    naive = [s for s in segments if math.isclose(s.get_y() + s.get_height() / 2, 1.0)]
+    assert [s.get_x() for s in naive] == [0.0, 1.0, 2.0]  # stacked left to right, on top
+    texts = [t.get_text() for t in ax.texts]
+    assert "3" in texts and "1" in texts  # the totals
+    assert "gradient" in texts and "saved" in texts  # wide segments are named inside
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["chunked", "naive"]
+    # One legend entry per buffer, and "gradient" has one colour in both bars.
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "saved", "temporary", "gradient"]
+    gradients = [s for s in segments if math.isclose(s.get_width(), 1.0)
+                 and s.get_x() in (2.0, 0.001)]
+    assert len({tuple(s.get_facecolor()) for s in gradients}) == 1
+    assert ax.get_title() == "t" and "N × C" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize(("held", "error"), [
+    ([], TypeError), ({}, ValueError), ({"a": []}, TypeError), ({"a": {}}, ValueError),
+    ({"": {"x": 1}}, ValueError), ({"a": {"": 1}}, ValueError), ({"a": {"x": -1}}, ValueError),
+    ({"a": {"x": math.nan}}, ValueError), ({"a": {"x": "1"}}, TypeError),
+])
+def test_held_memory_rejects_bad_input(held, error):
+    with pytest.raises(error):
+        plot_held_memory(held)
+
+
+def test_memory_timeline_replays_the_events_and_marks_the_peak():
+    changes = {"a": [4, 2, -2, 1], "b": [1, 1, 1, -3]}
+    ax = plot_memory_timeline(changes, backward_from={"a": 2}, unit_bytes=2, unit="units")
+    lines = [line for line in ax.get_lines() if line.get_label() in changes]
+    np.testing.assert_allclose(lines[0].get_ydata(), [0, 2, 3, 2, 2.5])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0, 0.5, 1, 1.5, 0])
+    assert [t.get_text() for t in ax.texts] == ["peak 3", "peak 1.5"]
+    markers = [line for line in ax.get_lines() if line.get_marker() == "v"]
+    assert [(m.get_xdata()[0], m.get_ydata()[0]) for m in markers] == [(2, 3.0), (3, 1.5)]
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_xdata()[0] == 2
+    assert "units" in ax.get_ylabel()
+
+
+def test_memory_timeline_merges_small_events_into_the_next_step():
+    ax = plot_memory_timeline({"a": [8, 1, 1, -8, 8]}, backward_from={"a": 3}, min_bytes=4)
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [0, 8, 2, 10])  # the 1s join the -8
+    dotted = [x for x in ax.get_lines() if x.get_linestyle() == ":"]
+    assert dotted[0].get_xdata()[0] == 1  # one drawn event before the backward pass
+
+
+@pytest.mark.parametrize(("changes", "kwargs", "error"), [
+    ([1, 2], {}, TypeError), ({}, {}, ValueError), ({"": [1]}, {}, ValueError),
+    ({"a": []}, {}, ValueError), ({"a": [1, math.inf]}, {}, ValueError),
+    ({"a": [1]}, {"unit_bytes": 0}, ValueError), ({"a": [1]}, {"min_bytes": -1}, ValueError),
+    ({"a": [1]}, {"backward_from": {"b": 0}}, ValueError),
+    ({"a": [1]}, {"backward_from": {"a": 2}}, ValueError),
+    ({"a": [1]}, {"backward_from": {"a": 0.5}}, TypeError),
+    ({"a": [1]}, {"backward_from": [0]}, TypeError),
+])
+def test_memory_timeline_rejects_bad_input(changes, kwargs, error):
+    with pytest.raises(error):
+        plot_memory_timeline(changes, **kwargs)

@@ -9,7 +9,6 @@ from matplotlib.figure import Figure
 from helpers.plots.attention import (
     plot_attention_grids,
     plot_cost_vs_length,
-    plot_relative_errors,
     plot_scaled_softmax,
     plot_tiles,
 )
@@ -48,15 +47,6 @@ def test_tiles_say_how_much_of_the_scores_is_computed(is_causal, share):
     plt.close(ax.figure)
 
 
-def test_relative_errors_draws_grouped_bars_with_zero_at_the_floor():
-    ax = plot_relative_errors({"float64": {"output": 0.0, "query": 1e-15},
-                               "float32": {"output": 1e-7, "query": 2e-7}}, floor=1e-18)
-    heights = sorted(bar.get_height() for bar in ax.patches)
-    assert heights[0] == 1e-18 and len(heights) == 4
-    assert ax.get_yscale() == "log"
-    plt.close(ax.figure)
-
-
 def test_cost_vs_length_draws_two_panels():
     figure = plot_cost_vs_length([128, 256], {"a": [1.0, 2.0]}, {"a": [0.5, 2.0]})
     assert len(figure.axes) == 2
@@ -73,9 +63,6 @@ def test_cost_vs_length_draws_two_panels():
     (lambda: plot_attention_grids({"x": np.full((2, 2), 2.0)}), ValueError, r"\[0, 1\]"),
     (lambda: plot_tiles(4, 4, 0.2), ValueError, "at least 1"),
     (lambda: plot_tiles(4, 4, 2, is_causal=1), TypeError, "is_causal"),
-    (lambda: plot_relative_errors({"a": 1.0}), TypeError, "dict of group"),
-    (lambda: plot_relative_errors({"a": {"x": 1.0}, "b": {"y": 1.0}}), ValueError, "same"),
-    (lambda: plot_relative_errors({"a": {"x": -1.0}}), ValueError, ">= 0"),
     (lambda: plot_cost_vs_length([1, 2], {"a": [1, 2]}, {"b": [1, 2]}), ValueError, "same"),
     (lambda: plot_cost_vs_length([1, 2], [1, 2], {"b": [1, 2]}), TypeError, "times_ms"),
 ])

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from test_checks_nb08 import CATALOGUE as NB08_ENTRIES
 from test_exercises import EXERCISES
+from test_wrong_answers_nb10 import CATALOGUE as NB10_ENTRIES
 from torch import nn
 
 
@@ -1189,7 +1190,14 @@ for _check_name, _function, _words in NB08_ENTRIES:
         (_function.__name__.replace("_", " "), _function, _words)
     )
 
-CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08, **NB09}
+# So do notebook 10's, in test_wrong_answers_nb10.py.
+NB10: dict[tuple[str, str], list] = {}
+for _check_name, _function, _words in NB10_ENTRIES:
+    NB10.setdefault(("10", _check_name.removeprefix("check_")), []).append(
+        (_function.__name__.replace("_", " "), _function, _words)
+    )
+
+CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08, **NB09, **NB10}
 
 
 def _check(notebook: str, exercise: str):

@@ -7,7 +7,6 @@ other exercise's.
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -167,21 +166,6 @@ CATALOGUE = [
     ("check_attention_backward", backward_key_not_transposed, "raised RuntimeError"),
     ("check_attention_backward", backward_in_the_wrong_order, "grad_query: expected shape"),
 ]
-
-
-@pytest.mark.parametrize(("check", "function", "words"), CATALOGUE,
-                         ids=[f"{c.removeprefix('check_')}-{f.__name__}"
-                              for c, f, _ in CATALOGUE])
-def test_wrong_answer_is_rejected_with_a_message_that_names_the_mistake(check, function,
-                                                                         words):
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report = getattr(nb10, check)(function)
-    text = str(report)
-    assert report.status == "failed", f"{function.__name__} passes:\n{text}"
-    verdict = "\n".join(line for line in text.splitlines() if "Hint:" not in line)
-    assert words in verdict, f"{function.__name__}:\n{text}"
-    assert "Traceback" not in text
 
 
 def test_every_exercise_has_at_least_five_wrong_answers():

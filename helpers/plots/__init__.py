@@ -10,18 +10,30 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                    sum vs mean, stable log-softmax, first losses, the gradient of the logits
 * ``classifiers``  notebooks 03 and 04: predictions and their losses, the argmax tie, loss
                    curves, label smoothing, ``pos_weight``
-* ``training``     notebook 05: training curves, confusion matrix, misclassified digits,
-                   the decision threshold
+* ``training``     notebook 05: example digits, first losses against ln C, training curves,
+                   confusion matrix, misclassified digits, the decision threshold, test
+                   accuracies per seed
 * ``calibration``  notebook 06: reliability diagram, confidence histogram, class-wise ECE
-* ``scale``        notebook 07: the measured roofline, time and memory against the number of
-                   classes
-* ``language_models``  notebook 08: soft-capped logits, time and memory against the vocabulary
-* ``soft_targets``     notebook 09: a teacher's probabilities at several temperatures, forward
-                       and reverse KL fits
+* ``scale``        notebook 07: the measured roofline, the online normaliser step by step,
+                   memory held and over time, time and memory against the number of classes
+* ``language_models``  notebook 08: the logits' memory, the vocabulary's blocks, relative errors
+                       (also notebook 10), the float number lines, soft-capped logits, time and
+                       memory against the vocabulary
+* ``soft_targets``     notebook 09: a teacher's probabilities at several temperatures, the T²
+                       factor, the T × w grid, multi-label outputs and thresholds, paired
+                       differences, forward and reverse KL fits
+* ``attention``        notebook 10: scaled softmax over keys, masks and weights, the tiles
+                       of a blockwise pass, relative errors, time and memory against length
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
 
+from helpers.plots.attention import (
+    plot_attention_grids,
+    plot_cost_vs_length,
+    plot_scaled_softmax,
+    plot_tiles,
+)
 from helpers.plots.calibration import (
     plot_classwise_ece,
     plot_confidence_histogram,
@@ -35,7 +47,14 @@ from helpers.plots.classifiers import (
     plot_pos_weight,
     plot_prediction_bars,
 )
-from helpers.plots.language_models import plot_cost_vs_vocabulary, plot_soft_capping
+from helpers.plots.language_models import (
+    plot_cost_vs_vocabulary,
+    plot_logit_memory,
+    plot_number_lines,
+    plot_relative_errors,
+    plot_soft_capping,
+    plot_vocabulary_blocks,
+)
 from helpers.plots.losses import (
     plot_cross_entropy_bars,
     plot_first_losses,
@@ -49,10 +68,24 @@ from helpers.plots.losses import (
 )
 from helpers.plots.scale import (
     class_count_label,
+    online_normalizer_steps,
     plot_cost_vs_classes,
+    plot_held_memory,
+    plot_memory_timeline,
+    plot_online_normalizer,
     plot_roofline,
 )
-from helpers.plots.soft_targets import plot_kl_directions, plot_soft_targets
+from helpers.plots.soft_targets import (
+    plot_gradient_scale,
+    plot_kl_directions,
+    plot_multi_label_rows,
+    plot_paired_differences,
+    plot_soft_targets,
+    plot_teacher_targets,
+    plot_temperature_targets,
+    plot_threshold_curves,
+    plot_validation_grid,
+)
 from helpers.plots.softmax import (
     plot_logits_and_probs,
     plot_overflow,
@@ -66,7 +99,10 @@ from helpers.plots.training import (
     confusion_counts,
     plot_confusion_matrix,
     plot_decision_threshold,
+    plot_digit_row,
+    plot_initial_losses,
     plot_misclassified,
+    plot_test_accuracies,
     plot_training_curves,
 )
 
@@ -97,6 +133,9 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_misclassified",
     "plot_decision_threshold",
+    "plot_digit_row",
+    "plot_initial_losses",
+    "plot_test_accuracies",
     "plot_reliability_diagram",
     "plot_confidence_histogram",
     "plot_reliability_panels",
@@ -104,8 +143,27 @@ __all__ = [
     "plot_cost_vs_classes",
     "class_count_label",
     "plot_roofline",
+    "online_normalizer_steps",
+    "plot_online_normalizer",
+    "plot_held_memory",
+    "plot_memory_timeline",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",
+    "plot_logit_memory",
+    "plot_vocabulary_blocks",
+    "plot_relative_errors",
+    "plot_number_lines",
     "plot_soft_targets",
     "plot_kl_directions",
+    "plot_temperature_targets",
+    "plot_teacher_targets",
+    "plot_gradient_scale",
+    "plot_validation_grid",
+    "plot_multi_label_rows",
+    "plot_threshold_curves",
+    "plot_paired_differences",
+    "plot_scaled_softmax",
+    "plot_attention_grids",
+    "plot_tiles",
+    "plot_cost_vs_length",
 ]

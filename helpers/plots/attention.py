@@ -1,13 +1,12 @@
 """Figures of notebook 10 (softmax in attention, FlashAttention in plain PyTorch).
 
-Part of ``helpers.plots``: import the functions from ``helpers.plots.attention`` (or from
-``helpers.plots`` once they are listed there).
+Part of ``helpers.plots``: import the functions from there. Its relative errors are drawn
+with notebook 08's ``plot_relative_errors`` (``helpers.plots.language_models``).
 
 * :func:`plot_scaled_softmax`: one query's weights over its keys, with and without the
   :math:`1/\\sqrt{d}` scale, at a head size and a temperature (the lesson's live control);
 * :func:`plot_attention_grids`: masks (True / False) or attention weights, side by side;
 * :func:`plot_tiles`: which blocks of the scores a tiled pass computes, and which it skips;
-* :func:`plot_relative_errors`: grouped bars of relative errors on a log axis;
 * :func:`plot_cost_vs_length`: time and memory against the sequence length.
 """
 
@@ -27,7 +26,6 @@ __all__ = [
     "plot_scaled_softmax",
     "plot_attention_grids",
     "plot_tiles",
-    "plot_relative_errors",
     "plot_cost_vs_length",
 ]
 
@@ -188,52 +186,6 @@ def plot_tiles(
     share = computed / (length * keys)
     ax.set_title(f"L = {length}, S = {keys}, block {block_size}: "
                  f"{share:.0%} of scores computed", fontsize=9)
-    return ax
-
-
-def plot_relative_errors(
-    errors: dict[str, dict[str, float]],
-    *,
-    floor: float = 1e-18,
-    title: str | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """Grouped bars on a log axis: ``errors[group][quantity]`` = a relative error.
-
-    An error of exactly 0 is drawn at ``floor`` (a log axis has no 0). Notebook 10 draws
-    its worst errors per dtype against PyTorch, and its mixed-precision errors.
-
-    Raises
-    ------
-    TypeError
-        If ``errors`` is not a dict of dicts.
-    ValueError
-        If it is empty, the groups name different quantities, or an error is negative or
-        not finite.
-    """
-    if not isinstance(errors, dict) or not all(isinstance(v, dict) for v in errors.values()):
-        raise TypeError("errors must be a dict of group -> {quantity: error}")
-    if not errors:
-        raise ValueError("errors must hold at least one group")
-    quantities = list(next(iter(errors.values())))
-    if not quantities or any(list(v) != quantities for v in errors.values()):
-        raise ValueError("every group must name the same quantities, in the same order")
-    floor = _positive_number(floor, "floor")
-    table = np.array([[float(v[q]) for q in quantities] for v in errors.values()])
-    if not np.isfinite(table).all() or (table < 0).any():
-        raise ValueError("errors must be finite and >= 0")
-    ax = _new_axes(ax, figsize=(6.0, 3.2))
-    width = 0.8 / len(quantities)
-    positions = np.arange(len(errors))
-    for index, quantity in enumerate(quantities):
-        ax.bar(positions + (index - (len(quantities) - 1) / 2) * width,
-               np.maximum(table[:, index], floor), width, label=quantity)
-    ax.set_yscale("log")
-    ax.set_xticks(positions, list(errors), fontsize=8)
-    ax.set_ylabel("relative error")
-    if title is not None:
-        ax.set_title(title)
-    ax.legend(fontsize=8)
     return ax
 
 

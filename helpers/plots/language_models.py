@@ -19,7 +19,14 @@ from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_a
 from helpers.plots.scale import plot_cost_vs_classes
 from helpers.validation import as_float_array
 
-__all__ = ["plot_soft_capping", "plot_cost_vs_vocabulary"]
+__all__ = [
+    "plot_soft_capping",
+    "plot_cost_vs_vocabulary",
+    "plot_logit_memory",
+    "plot_vocabulary_blocks",
+    "plot_relative_errors",
+    "plot_number_lines",
+]
 
 SLIDE_FONT = 11  # ticks, labels and legends readable on a 1280 x 720 slide
 
@@ -295,11 +302,13 @@ def plot_relative_errors(
     *,
     tolerances: dict[str, object] | None = None,
     floor: float = 1e-17,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Relative errors as horizontal bars on a log axis, grouped, against tolerances.
 
-    Introduced in notebook 08 (the peer comparison per dtype, the 16-bit choices).
+    Introduced in notebook 08 (the peer comparison per dtype, the 16-bit choices); notebook
+    10 draws its attention errors with it.
     ``errors`` maps each group (a dtype, a precision choice) to ``{quantity: error}``;
     every group names the same quantities, one bar colour each. ``tolerances`` maps some
     groups to the bound they must meet, drawn as a short dashed line across that group's
@@ -353,6 +362,8 @@ def plot_relative_errors(
     ax.set_yticks(np.arange(len(groups)), list(groups))
     ax.invert_yaxis()
     ax.set_xlabel("relative error (log scale)")
+    if title is not None:
+        ax.set_title(title)
     ax.legend(fontsize=SLIDE_FONT, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _slide_fonts(ax)
     return ax

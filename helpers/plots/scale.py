@@ -18,7 +18,15 @@ from matplotlib.ticker import NullLocator
 from helpers.plots._base import _new_axes
 from helpers.validation import as_float_array
 
-__all__ = ["plot_cost_vs_classes", "class_count_label", "plot_roofline"]
+__all__ = [
+    "plot_cost_vs_classes",
+    "class_count_label",
+    "plot_roofline",
+    "online_normalizer_steps",
+    "plot_online_normalizer",
+    "plot_held_memory",
+    "plot_memory_timeline",
+]
 
 SLIDE_FONT = 11  # ticks, legends and labels readable on a 1280 x 720 slide
 

@@ -21,7 +21,17 @@ from helpers.validation import as_float_array, check_labels, check_probabilities
 
 FONT_SIZE = 11  # ticks, labels and legends readable on a 1280 x 720 screen
 
-__all__ = ["plot_soft_targets", "plot_kl_directions"]
+__all__ = [
+    "plot_soft_targets",
+    "plot_kl_directions",
+    "plot_temperature_targets",
+    "plot_teacher_targets",
+    "plot_gradient_scale",
+    "plot_validation_grid",
+    "plot_multi_label_rows",
+    "plot_threshold_curves",
+    "plot_paired_differences",
+]
 
 
 def plot_soft_targets(

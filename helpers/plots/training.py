@@ -23,6 +23,9 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_misclassified",
     "plot_decision_threshold",
+    "plot_digit_row",
+    "plot_initial_losses",
+    "plot_test_accuracies",
 ]
 
 

@@ -203,6 +203,7 @@ def test_number_lines_span_each_format_and_print_its_spacing_near_100():
     assert [2.0**-24, 2.0**-14] in spans and [2.0**-14, 65504.0] in spans
     texts = [t.get_text() for t in ax.texts]
     assert "step at 100: 0.0625" in texts[0] and "step at 100: 0.5" in texts[1]
+    assert all(t.get_position()[0] > 1 for t in ax.texts)  # right of the frame, over no bar
     (mark,) = [line for line in ax.get_lines() if line.get_label() == "gradient"]
     assert mark.get_xdata()[0] == 1e-8
     plt.close(ax.figure)

@@ -420,14 +420,15 @@ def plot_number_lines(
                 solid_capstyle="butt", label="subnormal (fewer bits)" if row == 0 else None)
         ax.plot([normal, largest], [row, row], color=PROB_COLOR, linewidth=9,
                 solid_capstyle="butt", label="normal range" if row == 0 else None)
-        ax.text(largest * 3, row, f"max {largest:.3g}\nstep at 100: {2.0 ** (7 - bits):.3g}",
-                va="center", fontsize=SLIDE_FONT)
+        # Right of the frame (x in axes units, y in data units): never across a bar or line.
+        ax.text(1.02, row, f"max {largest:.3g}\nstep at 100: {2.0 ** (7 - bits):.3g}",
+                transform=ax.get_yaxis_transform(), va="center", fontsize=SLIDE_FONT)
     for index, (label, value) in enumerate(points.items()):
         ax.axvline(value, color=f"C{index + 1}", linestyle=":", linewidth=2, label=label)
     ax.set_xscale("log")
     smallest = min(spec[0] for spec in formats.values())
     largest = max(spec[2] for spec in formats.values())
-    ax.set_xlim(smallest / 10, largest * 1e20)
+    ax.set_xlim(smallest / 10, largest * 10)
     ax.set_ylim(len(formats) - 0.5, -0.5)
     ax.set_yticks(np.arange(len(formats)), list(formats))
     ax.set_xlabel("positive value (log scale)")

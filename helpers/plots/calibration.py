@@ -17,6 +17,16 @@ from matplotlib.figure import Figure
 from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
 from helpers.validation import as_float_array
 
+FONT = 11  # ticks and legends readable on a 1280 x 720 screen
+
+
+def _readable(ax: Axes) -> None:
+    ax.tick_params(labelsize=FONT)
+    ax.xaxis.label.set_size(FONT)
+    ax.yaxis.label.set_size(FONT)
+    ax.title.set_size(FONT)
+
+
 __all__ = [
     "plot_reliability_diagram",
     "plot_confidence_histogram",
@@ -60,6 +70,7 @@ def plot_reliability_diagram(
     *,
     title: str | None = None,
     ax: Axes | None = None,
+    legend: bool = True,
 ) -> Axes:
     """Reliability diagram: accuracy per confidence bin against the diagonal.
 
@@ -70,7 +81,8 @@ def plot_reliability_diagram(
     calibration error averages is hatched: red above the bar where the bin's confidence
     exceeds its accuracy (over-confident), orange on the top of the bar where accuracy
     exceeds confidence (under-confident). The axes' containers are, in order, the
-    accuracy bars, the over-confident gaps and the under-confident gaps.
+    accuracy bars, the over-confident gaps and the under-confident gaps. ``legend=False``
+    leaves the legend out (a figure of several diagrams draws one for all).
 
     Raises
     ------
@@ -89,23 +101,25 @@ def plot_reliability_diagram(
     alphas = 0.15 + 0.85 * np.sqrt(share)  # faded: few samples
     colors = [(*to_rgb(PROB_COLOR), a) for a in alphas]
     ax.bar(left, accuracy, width=widths, align="edge", color=colors, edgecolor="black",
-           linewidth=0.5, label="accuracy (pale: few samples)")
+           linewidth=0.5, label="accuracy")
     over = np.maximum(confidence - accuracy, 0.0)
     under = np.maximum(accuracy - confidence, 0.0)
     ax.bar(left, over, width=widths, bottom=accuracy, align="edge", color="tab:red",
            alpha=0.45, edgecolor="tab:red", hatch="//", linewidth=0.5,
-           label="over-confident gap")
+           label="over-confident")
     ax.bar(left, under, width=widths, bottom=np.minimum(accuracy, confidence), align="edge",
            color="tab:orange", alpha=0.6, edgecolor="tab:orange", hatch="\\\\",
-           linewidth=0.5, label="under-confident gap")
+           linewidth=0.5, label="under-confident")
     ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfect")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence (max probability)")
     ax.set_ylabel("accuracy")
-    ax.legend(loc="upper left", fontsize=7)
+    if legend:
+        ax.legend(loc="upper left", fontsize=FONT)
     if title is not None:
         ax.set_title(title)
+    _readable(ax)
     return ax
 
 
@@ -158,7 +172,8 @@ def plot_reliability_panels(
 
     ``panels`` maps a title to the bins ``(edges, accuracy, confidence, counts)`` that
     :func:`plot_reliability_diagram` takes. Returns the figure: row 0 holds the diagrams,
-    row 1 the histograms (see :func:`plot_confidence_histogram`).
+    row 1 the histograms (see :func:`plot_confidence_histogram`); one legend for all
+    diagrams sits above them.
 
     Raises
     ------
@@ -182,10 +197,13 @@ def plot_reliability_panels(
     )
     for column, (title, bins) in enumerate(panels.items()):
         top, bottom = axes[0, column], axes[1, column]
-        plot_reliability_diagram(*bins, title=str(title), ax=top)
+        plot_reliability_diagram(*bins, title=str(title), ax=top, legend=False)
         top.set_xlabel("")
         plot_confidence_histogram(bins[0], bins[3], ax=bottom)
-    fig.tight_layout()
+        _readable(bottom)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=4,
+               fontsize=FONT, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
 
@@ -251,21 +269,12 @@ def plot_classwise_ece(
     ax.set_xlabel("class k")
     ax.set_ylabel("ECE of $p_k$ (%)")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, title="dotted: class-wise ECE", title_fontsize=8)
+    ax.legend(fontsize=FONT, title="dotted: class-wise ECE", title_fontsize=FONT)
+    _readable(ax)
     return ax
 
 
 # ---- figures of the lecture path (notebook 06) ------------------------------------------------
-
-FONT = 11  # ticks and legends readable on a 1280 x 720 screen
-
-
-def _readable(ax: Axes) -> None:
-    ax.tick_params(labelsize=FONT)
-    ax.xaxis.label.set_size(FONT)
-    ax.yaxis.label.set_size(FONT)
-    ax.title.set_size(FONT)
-
 
 def plot_confidence_against_accuracy(
     confidences: dict[str, object],

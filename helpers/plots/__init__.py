@@ -13,7 +13,9 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
 * ``training``     notebook 05: example digits, first losses against ln C, training curves,
                    confusion matrix, misclassified digits, the decision threshold, test
                    accuracies per seed
-* ``calibration``  notebook 06: reliability diagram, confidence histogram, class-wise ECE
+* ``calibration``  notebook 06: confidence against accuracy, reliability diagram (also at a
+                   temperature), confidence histogram, the ECE's noise, NLL against T, the
+                   label-smoothing sweep, class-wise ECE
 * ``scale``        notebook 07: the measured roofline, the online normaliser step by step,
                    memory held and over time, time and memory against the number of classes
 * ``language_models``  notebook 08: the logits' memory, the vocabulary's blocks, relative errors
@@ -36,9 +38,14 @@ from helpers.plots.attention import (
 )
 from helpers.plots.calibration import (
     plot_classwise_ece,
+    plot_confidence_against_accuracy,
     plot_confidence_histogram,
+    plot_ece_noise,
+    plot_nll_against_temperature,
+    plot_reliability_at_temperature,
     plot_reliability_diagram,
     plot_reliability_panels,
+    plot_smoothing_sweep,
 )
 from helpers.plots.classifiers import (
     plot_argmax_tie,
@@ -140,6 +147,11 @@ __all__ = [
     "plot_confidence_histogram",
     "plot_reliability_panels",
     "plot_classwise_ece",
+    "plot_confidence_against_accuracy",
+    "plot_ece_noise",
+    "plot_nll_against_temperature",
+    "plot_reliability_at_temperature",
+    "plot_smoothing_sweep",
     "plot_cost_vs_classes",
     "class_count_label",
     "plot_roofline",

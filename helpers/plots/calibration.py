@@ -32,6 +32,11 @@ __all__ = [
     "plot_confidence_histogram",
     "plot_reliability_panels",
     "plot_classwise_ece",
+    "plot_confidence_against_accuracy",
+    "plot_ece_noise",
+    "plot_nll_against_temperature",
+    "plot_reliability_at_temperature",
+    "plot_smoothing_sweep",
 ]
 
 

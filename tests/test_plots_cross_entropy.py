@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from slide_figures import readable, small_enough
 
 from helpers.plots import plot_logit_gradient, plot_neg_log_curve
 from helpers.plots.losses import (
-    SLIDE_FONT,
     plot_cross_entropy_bars,
     plot_first_losses,
     plot_log_softmax_stability,
@@ -106,20 +106,6 @@ def test_logit_gradient_checks_labels():
 
 
 # ---- the section figures of notebook 02 ------------------------------------------------------
-
-def readable(ax):
-    """Ticks and legend at least as large as the code on a slide."""
-    sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
-    legend = ax.get_legend()
-    if legend is not None:
-        sizes += [t.get_fontsize() for t in legend.get_texts()]
-    return min(sizes) >= SLIDE_FONT
-
-
-def small_enough(fig):
-    width, height = fig.get_size_inches()
-    return width <= 7.0 and height <= 3.2
-
 
 def test_surprisal_and_entropy_curves():
     fig, (left, right) = plot_surprisal_and_entropy(min_prob=0.01)

@@ -7,7 +7,7 @@ from matplotlib.patches import Rectangle
 
 from helpers.plots import plot_soft_targets
 from helpers.plots.soft_targets import (
-    FONT_SIZE,
+    SLIDE_FONT,
     plot_gradient_scale,
     plot_kl_directions,
     plot_multi_label_rows,
@@ -231,7 +231,7 @@ def test_paired_differences_one_interval_per_seed():
     bars = [line for line in ax.get_lines() if line.get_linewidth() == 3]
     assert [tuple(b.get_xdata()) for b in bars] == [(-1.0, 3.0), (-2.0, 2.0), (-3.0, 1.0)]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a - b", "c - a"]
-    assert all(t.get_fontsize() >= FONT_SIZE for t in ax.get_legend().get_texts())
+    assert all(t.get_fontsize() >= SLIDE_FONT for t in ax.get_legend().get_texts())
     plt.close(fig)
     with pytest.raises(ValueError, match="does not contain"):
         plot_paired_differences({"a": [(0.05, -0.01, 0.03)]})

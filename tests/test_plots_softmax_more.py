@@ -4,9 +4,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from slide_figures import readable, small_enough
 
 from helpers.plots.softmax import (
-    SLIDE_FONT,
     plot_overflow,
     plot_shift_and_scale,
     plot_soft_argmax,
@@ -18,20 +18,6 @@ LOGITS = [2.0, 1.0, 0.1]
 
 def bar_heights(ax):
     return np.array([patch.get_height() for patch in ax.patches])
-
-
-def readable(ax):
-    """Ticks and legend at least as large as the code on a slide."""
-    sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
-    legend = ax.get_legend()
-    if legend is not None:
-        sizes += [t.get_fontsize() for t in legend.get_texts()]
-    return min(sizes) >= SLIDE_FONT
-
-
-def small_enough(fig):
-    width, height = fig.get_size_inches()
-    return width <= 7.0 and height <= 3.2
 
 
 def test_shift_and_scale_bars_are_softmax_of_each_input():

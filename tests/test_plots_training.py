@@ -12,7 +12,7 @@ from helpers.plots import (
     plot_training_curves,
 )
 from helpers.plots.training import (
-    FONT_SIZE,
+    SLIDE_FONT,
     plot_digit_row,
     plot_initial_losses,
     plot_test_accuracies,
@@ -214,7 +214,7 @@ def _readable(ax):
     sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
     if ax.get_legend() is not None:
         sizes += [t.get_fontsize() for t in ax.get_legend().get_texts()]
-    return min(sizes) >= FONT_SIZE >= 11
+    return min(sizes) >= SLIDE_FONT >= 11
 
 
 def test_digit_row_draws_each_digit_with_its_name():
@@ -331,9 +331,9 @@ def test_notebook_05_figures_are_readable():
 
 def test_confusion_matrix_and_misclassified_digits_are_readable():
     ax = plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["a", "b"])
-    assert _readable(ax) and min(t.get_fontsize() for t in ax.texts) >= FONT_SIZE
+    assert _readable(ax) and min(t.get_fontsize() for t in ax.texts) >= SLIDE_FONT
     plt.close(ax.figure)
     probs = np.array([[0.2, 0.8], [0.9, 0.1]])
     fig, axes = plot_misclassified(np.zeros((2, 784)), probs, [0, 0], ["a", "b"])
-    assert axes[0, 0].title.get_fontsize() >= FONT_SIZE and _readable(axes[1, 0])
+    assert axes[0, 0].title.get_fontsize() >= SLIDE_FONT and _readable(axes[1, 0])
     plt.close(fig)

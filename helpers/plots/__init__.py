@@ -81,6 +81,7 @@ from helpers.plots.scale import (
     plot_memory_timeline,
     plot_online_normalizer,
     plot_roofline,
+    plot_time_and_memory,
 )
 from helpers.plots.soft_targets import (
     plot_gradient_scale,
@@ -159,6 +160,7 @@ __all__ = [
     "plot_online_normalizer",
     "plot_held_memory",
     "plot_memory_timeline",
+    "plot_time_and_memory",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",
     "plot_logit_memory",

@@ -8,6 +8,8 @@ from matplotlib.axes import Axes
 PROB_COLOR = "tab:blue"
 HIGHLIGHT_COLOR = "tab:orange"
 LOGIT_COLOR = "tab:gray"
+# Points: ticks, labels and legends as large as the code on a 1280 x 720 slide.
+SLIDE_FONT = 11
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.0)) -> Axes:

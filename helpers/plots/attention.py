@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 
 from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, _new_axes
-from helpers.plots.scale import plot_cost_vs_classes
+from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
 
 __all__ = [
@@ -196,8 +196,8 @@ def plot_cost_vs_length(
 ) -> Figure:
     """Time and extra peak memory of each attention against the sequence length L = S.
 
-    Two log-log panels drawn with :func:`helpers.plots.plot_cost_vs_classes` (notebook 07),
-    relabelled for sequence lengths. ``times_ms`` and ``extra_mib`` map the same method
+    Two log-log panels drawn with :func:`helpers.plots.plot_time_and_memory` (notebook 08's
+    figure), relabelled for sequence lengths. ``times_ms`` and ``extra_mib`` map the same method
     names to one value per length.
 
     Raises
@@ -207,19 +207,7 @@ def plot_cost_vs_length(
     ValueError
         If the two dicts name different methods, or a series is invalid.
     """
-    for name, costs in (("times_ms", times_ms), ("extra_mib", extra_mib)):
-        if not isinstance(costs, dict):
-            raise TypeError(f"{name} must be a dict of method -> values, "
-                            f"got {type(costs).__name__}")
-    if list(times_ms) != list(extra_mib):
-        raise ValueError(f"times_ms and extra_mib must name the same methods, got "
-                         f"{list(times_ms)} and {list(extra_mib)}")
-    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(10.0, 3.6))
-    plot_cost_vs_classes(lengths, times_ms, ylabel="forward + backward (ms)",
-                         title="time", ax=time_ax)
-    plot_cost_vs_classes(lengths, extra_mib, ylabel="extra peak memory (MiB)",
-                         title="memory beyond inputs and gradients", ax=memory_ax)
-    for ax in (time_ax, memory_ax):
-        ax.set_xlabel("sequence length L = S (log scale)")
-    figure.tight_layout()
-    return figure
+    return plot_time_and_memory(lengths, times_ms, extra_mib,
+                                xlabel="sequence length L = S (log scale)",
+                                memory_title="memory beyond inputs and gradients",
+                                figsize=(10.0, 3.6))

@@ -14,17 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
 from helpers.validation import as_float_array
-
-FONT = 11  # ticks and legends readable on a 1280 x 720 screen
 
 
 def _readable(ax: Axes) -> None:
-    ax.tick_params(labelsize=FONT)
-    ax.xaxis.label.set_size(FONT)
-    ax.yaxis.label.set_size(FONT)
-    ax.title.set_size(FONT)
+    ax.tick_params(labelsize=SLIDE_FONT)
+    ax.xaxis.label.set_size(SLIDE_FONT)
+    ax.yaxis.label.set_size(SLIDE_FONT)
+    ax.title.set_size(SLIDE_FONT)
 
 
 __all__ = [
@@ -121,7 +119,7 @@ def plot_reliability_diagram(
     ax.set_xlabel("confidence (max probability)")
     ax.set_ylabel("accuracy")
     if legend:
-        ax.legend(loc="upper left", fontsize=FONT)
+        ax.legend(loc="upper left", fontsize=SLIDE_FONT)
     if title is not None:
         ax.set_title(title)
     _readable(ax)
@@ -207,7 +205,7 @@ def plot_reliability_panels(
         plot_confidence_histogram(bins[0], bins[3], ax=bottom)
         _readable(bottom)
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=4,
-               fontsize=FONT, frameon=False)
+               fontsize=SLIDE_FONT, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
@@ -274,7 +272,7 @@ def plot_classwise_ece(
     ax.set_xlabel("class k")
     ax.set_ylabel("ECE of $p_k$ (%)")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=FONT, title="dotted: class-wise ECE", title_fontsize=FONT)
+    ax.legend(fontsize=SLIDE_FONT, title="dotted: class-wise ECE", title_fontsize=SLIDE_FONT)
     _readable(ax)
     return ax
 
@@ -332,10 +330,10 @@ def plot_confidence_against_accuracy(
         ax.set_xlim(0, 1)
         ax.set_title(f"{name}: gap {100 * (mean - accuracy):+.1f} points")
         ax.set_xlabel("confidence (max probability)")
-        ax.legend(loc="upper left", fontsize=FONT)
+        ax.legend(loc="upper left", fontsize=SLIDE_FONT)
         _readable(ax)
     axes[0, 0].set_ylabel("share of samples")
-    axes[0, 0].yaxis.label.set_size(FONT)
+    axes[0, 0].yaxis.label.set_size(SLIDE_FONT)
     fig.tight_layout()
     return fig
 
@@ -380,7 +378,7 @@ def plot_ece_noise(
                label=f"measured ECE {100 * ece:.1f} %")
     ax.set_xlabel("ECE (%)")
     ax.set_ylabel("draws")
-    ax.legend(fontsize=FONT)
+    ax.legend(fontsize=SLIDE_FONT)
     _readable(ax)
     return ax
 
@@ -421,7 +419,7 @@ def plot_nll_against_temperature(
             markersize=9, label=f"fitted T = {chosen:.2f}")
     ax.set_xlabel("temperature T")
     ax.set_ylabel("NLL")
-    ax.legend(fontsize=FONT)
+    ax.legend(fontsize=SLIDE_FONT)
     _readable(ax)
     return ax
 
@@ -533,7 +531,7 @@ def plot_smoothing_sweep(
         ax.set_xticks(x, [f"{e:g}" for e in eps])
         ax.set_xlabel("label smoothing ε")
         ax.set_ylabel(ylabel)
-        ax.legend(fontsize=FONT)
+        ax.legend(fontsize=SLIDE_FONT)
         _readable(ax)
     fig.tight_layout()
     return fig

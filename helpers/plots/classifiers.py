@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from helpers.numerics import log_softmax
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "plot_pos_weight",
 ]
 
-FONT_SIZE = 12  # ticks, legends, bar labels: at least slide code size at 7 x 3.2 inches
+FONT_SIZE = SLIDE_FONT + 1  # ticks, legends, bar labels: at least slide code size at 7 x 3.2 inches
 FIGSIZE = (7.0, 3.2)  # inches: a figure and its heading fit one 1280 x 720 screen
 _STYLES = ("-", "--", ":", "-.")
 _COLORS = (PROB_COLOR, HIGHLIGHT_COLOR, LOGIT_COLOR, "tab:green")

@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
-from helpers.plots.scale import plot_cost_vs_classes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "plot_number_lines",
 ]
 
-SLIDE_FONT = 11  # ticks, labels and legends readable on a 1280 x 720 slide
 
 
 def _slide_fonts(ax: Axes) -> None:
@@ -144,20 +143,10 @@ def plot_cost_vs_vocabulary(
         raise TypeError(f"num_tokens must be an int, got {type(num_tokens).__name__}")
     if num_tokens < 1:
         raise ValueError(f"num_tokens must be positive, got {num_tokens}")
-    for name, costs in (("times_ms", times_ms), ("extra_mib", extra_mib)):
-        if not isinstance(costs, dict):
-            raise TypeError(f"{name} must be a dict of method -> values, "
-                            f"got {type(costs).__name__}")
-    if list(times_ms) != list(extra_mib):
-        raise ValueError(f"times_ms and extra_mib must name the same methods, got "
-                         f"{list(times_ms)} and {list(extra_mib)}")
-    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(7.0, 2.9))
-    plot_cost_vs_classes(vocab_sizes, times_ms, ylabel="forward + backward (ms)",
-                         title=f"time, N = {num_tokens} tokens", ax=time_ax)
-    plot_cost_vs_classes(vocab_sizes, extra_mib, ylabel="extra peak memory (MiB)",
-                         title="memory beyond the gradients", ax=memory_ax)
-    for ax in (time_ax, memory_ax):
-        ax.set_xlabel("vocabulary size V (log scale)")
+    figure = plot_time_and_memory(vocab_sizes, times_ms, extra_mib,
+                                  xlabel="vocabulary size V (log scale)",
+                                  time_title=f"time, N = {num_tokens} tokens")
+    for ax in figure.axes:
         _slide_fonts(ax)
     figure.tight_layout()
     return figure

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from helpers.plots._base import _new_axes
+from helpers.plots._base import SLIDE_FONT, _new_axes
 from helpers.validation import as_float_array
 
 __all__ = [
@@ -26,9 +28,9 @@ __all__ = [
     "plot_online_normalizer",
     "plot_held_memory",
     "plot_memory_timeline",
+    "plot_time_and_memory",
 ]
 
-SLIDE_FONT = 11  # ticks, legends and labels readable on a 1280 x 720 slide
 
 
 def plot_cost_vs_classes(
@@ -469,3 +471,47 @@ def plot_memory_timeline(
     ax.legend(fontsize=SLIDE_FONT, loc="lower right")
     ax.tick_params(labelsize=SLIDE_FONT)
     return ax
+
+
+def plot_time_and_memory(
+    sizes: object,
+    times_ms: dict[str, object],
+    extra_mib: dict[str, object],
+    *,
+    xlabel: str,
+    time_title: str = "time",
+    memory_title: str = "memory beyond the gradients",
+    figsize: tuple[float, float] = (7.0, 2.9),
+) -> Figure:
+    """Time and extra peak memory of each method against a size, in two panels side by side.
+
+    Notebook 08 draws its losses against the vocabulary with it, notebook 10 its attentions
+    against the sequence length: two log-log panels of :func:`plot_cost_vs_classes`,
+    forward + backward time in milliseconds and the peak memory beyond what the caller
+    already holds, in MiB. ``times_ms`` and ``extra_mib`` map the same method names to one
+    value per size.
+
+    Raises
+    ------
+    TypeError
+        If the costs are not dicts.
+    ValueError
+        If the two dicts name different methods, or a series is invalid (see
+        :func:`plot_cost_vs_classes`).
+    """
+    for name, costs in (("times_ms", times_ms), ("extra_mib", extra_mib)):
+        if not isinstance(costs, dict):
+            raise TypeError(f"{name} must be a dict of method -> values, "
+                            f"got {type(costs).__name__}")
+    if list(times_ms) != list(extra_mib):
+        raise ValueError(f"times_ms and extra_mib must name the same methods, got "
+                         f"{list(times_ms)} and {list(extra_mib)}")
+    figure, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=figsize)
+    plot_cost_vs_classes(sizes, times_ms, ylabel="forward + backward (ms)",
+                         title=time_title, ax=time_ax)
+    plot_cost_vs_classes(sizes, extra_mib, ylabel="extra peak memory (MiB)",
+                         title=memory_title, ax=memory_ax)
+    for ax in (time_ax, memory_ax):
+        ax.set_xlabel(xlabel)
+    figure.tight_layout()
+    return figure

@@ -16,10 +16,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
 from helpers.validation import as_float_array, check_labels, check_probabilities
-
-FONT_SIZE = 11  # ticks, labels and legends readable on a 1280 x 720 screen
 
 __all__ = [
     "plot_soft_targets",
@@ -102,7 +100,7 @@ def _grouped_log_bars(rows: list, names: list[str], title: str | None,
     ax.set_xticks(positions, names)
     ax.set_xlabel("class")
     ax.set_ylabel("probability (log scale)")
-    ax.legend(loc="upper left", fontsize=FONT_SIZE)
+    ax.legend(loc="upper left", fontsize=SLIDE_FONT)
     _readable(ax, title)
     return ax.figure
 
@@ -200,18 +198,18 @@ def plot_kl_directions(
     ax.set_xlabel("x")
     ax.set_ylabel("probability")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper right", fontsize=FONT_SIZE)
+    ax.legend(loc="upper right", fontsize=SLIDE_FONT)
     _readable(ax, title)
     return ax.figure
 
 
 def _readable(ax: Axes, title: str | None) -> None:
     """Ticks, axis labels and title at sizes a projected slide can show; tight layout."""
-    ax.tick_params(labelsize=FONT_SIZE)
-    ax.xaxis.label.set_fontsize(FONT_SIZE)
-    ax.yaxis.label.set_fontsize(FONT_SIZE)
+    ax.tick_params(labelsize=SLIDE_FONT)
+    ax.xaxis.label.set_fontsize(SLIDE_FONT)
+    ax.yaxis.label.set_fontsize(SLIDE_FONT)
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1)
+        ax.set_title(title, fontsize=SLIDE_FONT + 1)
     ax.figure.tight_layout()
 
 
@@ -294,7 +292,7 @@ def plot_gradient_scale(
     ax.minorticks_off()
     ax.set_xlabel("temperature T")
     ax.set_ylabel("gradient norm")
-    ax.legend(loc="lower left", fontsize=FONT_SIZE)
+    ax.legend(loc="lower left", fontsize=SLIDE_FONT)
     _readable(ax, title)
     return ax.figure
 
@@ -345,14 +343,14 @@ def plot_validation_grid(
             acc = 100 * values[t, w]
             dark = 100 * means[i, j] > (low + high) / 2
             ax.text(j, i, f"{acc.mean():.1f} ± {acc.std(ddof=1) if acc.size > 1 else 0:.1f} %",
-                    ha="center", va="center", fontsize=FONT_SIZE + 1,
+                    ha="center", va="center", fontsize=SLIDE_FONT + 1,
                     color="white" if dark else "black")
     i, j = temps.index(chosen[0]), weights.index(chosen[1])
     ax.add_patch(plt.Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False,
                                edgecolor=HIGHLIGHT_COLOR, linewidth=4, label="chosen"))
     ax.set_xticks(range(len(weights)), [f"w = {w:g}" for w in weights])
     ax.set_yticks(range(len(temps)), [f"T = {t:g}" for t in temps])
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=FONT_SIZE)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=SLIDE_FONT)
     heading = f"hard labels: {100 * base.mean():.1f} %"
     _readable(ax, f"{title}; {heading}" if title else heading)
     return ax.figure
@@ -421,7 +419,7 @@ def plot_multi_label_rows(
         ax.set_xlabel(xlabel)
         _readable(ax, name)
     axes[0].set_ylabel("probability")
-    axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=FONT_SIZE)
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=SLIDE_FONT)
     axes[0].figure.tight_layout()
     return axes[0].figure
 
@@ -472,9 +470,9 @@ def plot_threshold_curves(
         ax.axvline(grid[index[j]], color=color, linestyle=":", linewidth=1.5)
     ax.set_xlabel("threshold")
     ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=FONT_SIZE,
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=SLIDE_FONT,
               title="chosen threshold",
-              title_fontsize=FONT_SIZE)
+              title_fontsize=SLIDE_FONT)
     _readable(ax, title)
     return ax.figure
 
@@ -527,6 +525,6 @@ def plot_paired_differences(
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(ticks, names)
     ax.set_xlabel("test accuracy difference, points (95 % paired interval)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=FONT_SIZE)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=SLIDE_FONT)
     _readable(ax, title)
     return ax.figure

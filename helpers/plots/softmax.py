@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from helpers.numerics import softmax
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "plot_soft_argmax",
 ]
 
-SLIDE_FONT = 11  # points: legends, ticks and labels as large as the code on a slide
 
 
 def plot_probability_bars(

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
 from helpers.plots.softmax import plot_probability_bars
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
@@ -40,15 +40,14 @@ def _as_class_indices(values: object, name: str, num_classes: int | None = None)
     return array.astype(np.int64)
 
 
-FONT_SIZE = 11  # ticks, legends and labels readable on a 1280 x 720 slide
 
 
 def _readable(ax: Axes) -> None:
-    """Ticks and legend at ``FONT_SIZE``."""
-    ax.tick_params(labelsize=FONT_SIZE)
+    """Ticks and legend at ``SLIDE_FONT``."""
+    ax.tick_params(labelsize=SLIDE_FONT)
     if (legend := ax.get_legend()) is not None:
         for text in legend.get_texts():
-            text.set_fontsize(FONT_SIZE)
+            text.set_fontsize(SLIDE_FONT)
 
 
 def plot_training_curves(
@@ -92,7 +91,7 @@ def plot_training_curves(
     axes[1].set_title("accuracy")
     for ax in axes:
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=FONT_SIZE)
+        ax.legend(fontsize=SLIDE_FONT)
         ax.grid(alpha=0.3)
         _readable(ax)
     fig.tight_layout()
@@ -145,7 +144,7 @@ def plot_confusion_matrix(
         for column in range(num_classes):
             color = "white" if counts[row, column] > threshold else "black"
             ax.text(column, row, str(counts[row, column]), ha="center", va="center",
-                    color=color, fontsize=FONT_SIZE)
+                    color=color, fontsize=SLIDE_FONT)
     ax.set_xticks(range(num_classes), names)
     ax.set_yticks(range(num_classes), names)
     ax.set_xlabel("predicted class")
@@ -202,7 +201,7 @@ def plot_misclassified(
         predicted = int(distributions[index].argmax())
         axes[0, column].imshow(pictures[index], cmap="gray_r", vmin=0.0, vmax=1.0)
         axes[0, column].set_title(f"true {names[truth[index]]}, predicted {names[predicted]}",
-                                  fontsize=FONT_SIZE)
+                                  fontsize=SLIDE_FONT)
         axes[0, column].axis("off")
         plot_probability_bars(distributions[index], names, highlight=int(truth[index]),
                               ax=axes[1, column])
@@ -267,7 +266,7 @@ def plot_decision_threshold(
         f"true {names[1]} called {names[0]}: {counts[1, 0]}",
         fontsize=10,
     )
-    ax.legend(fontsize=FONT_SIZE, loc="upper center")
+    ax.legend(fontsize=SLIDE_FONT, loc="upper center")
     _readable(ax)
     return ax
 
@@ -307,7 +306,7 @@ def plot_digit_row(
     fig, axes = plt.subplots(1, shown, figsize=(0.5 * shown, 0.8), squeeze=False)
     for ax, picture, label in zip(axes[0], pictures[:shown], truth[:shown], strict=True):
         ax.imshow(picture, cmap="gray_r", vmin=0.0, vmax=1.0)
-        ax.set_title(names[label], fontsize=FONT_SIZE + 1)
+        ax.set_title(names[label], fontsize=SLIDE_FONT + 1)
         ax.axis("off")
     return fig, axes[0]
 
@@ -339,10 +338,10 @@ def plot_initial_losses(losses: object, num_classes: int, *, ax: Axes | None = N
     ax.axhline(mean, color=HIGHLIGHT_COLOR, linewidth=2, label=f"mean {mean:.3f}")
     top = max(2.2 * uniform, float(values.max()) * 1.25)  # room for the legend
     ax.set_ylim(0, top)
-    ax.set_xlabel("example", fontsize=FONT_SIZE)
-    ax.set_ylabel("loss before training", fontsize=FONT_SIZE)
+    ax.set_xlabel("example", fontsize=SLIDE_FONT)
+    ax.set_ylabel("loss before training", fontsize=SLIDE_FONT)
     ax.set_title(f"before training: {values.size} examples, {num_classes} classes",
-                 fontsize=FONT_SIZE)
+                 fontsize=SLIDE_FONT)
     ax.legend(loc="upper right", ncol=3)
     _readable(ax)
     return ax
@@ -397,7 +396,7 @@ def plot_test_accuracies(
                     linewidth=2, label="target" if row == 0 else None)
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(len(names) - 0.5, -0.5)
-    ax.set_xlabel("test accuracy (%)", fontsize=FONT_SIZE)
+    ax.set_xlabel("test accuracy (%)", fontsize=SLIDE_FONT)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     _readable(ax)

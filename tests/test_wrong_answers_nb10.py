@@ -87,6 +87,14 @@ def merge_with_raw_exponentials(out_a, lse_a, out_b, lse_b):
             torch.log(lse_a.exp() + lse_b.exp()))
 
 
+def merge_with_raw_exponentials_and_empty_rows_guarded(out_a, lse_a, out_b, lse_b):
+    # No NaN for an empty row, but exp(lse) still overflows for large scores.
+    weight_a, weight_b = lse_a.exp()[:, None], lse_b.exp()[:, None]
+    total = weight_a + weight_b
+    output = (weight_a * out_a + weight_b * out_b) / torch.where(total == 0, 1.0, total)
+    return output, torch.log(total[:, 0])
+
+
 # ---- exercise 3: attention's gradients by hand -----------------------------------------------
 
 def _forward(query, key, value, scale):
@@ -136,6 +144,14 @@ def backward_key_not_transposed(query, key, value, grad_output, scale):
     return grad_scores @ key * scale, grad_scores @ query * scale, probs.mT @ grad_output
 
 
+def backward_with_a_softmax_that_overflows(query, key, value, grad_output, scale):
+    exps = torch.exp(query @ key.mT * scale)  # no maximum subtracted
+    probs = exps / exps.sum(dim=-1, keepdim=True)
+    grad_scores = probs * (grad_output @ value.mT
+                           - (grad_output * (probs @ value)).sum(-1, keepdim=True))
+    return grad_scores @ key * scale, grad_scores.mT @ query * scale, probs.mT @ grad_output
+
+
 def backward_in_the_wrong_order(query, key, value, grad_output, scale):
     grad_query, grad_key, grad_value = _scaled(query, key, value, grad_output, scale,
                                                scale, scale)
@@ -157,6 +173,8 @@ CATALOGUE = [
     ("check_merge_attention", merge_lse_by_sum, "adding the lses"),
     ("check_merge_attention", merge_without_care_for_empty_rows, "-inf - (-inf) is nan"),
     ("check_merge_attention", merge_with_raw_exponentials, "exp(lse) overflows"),
+    ("check_merge_attention", merge_with_raw_exponentials_and_empty_rows_guarded,
+     "exp(lse) overflows"),
     ("check_attention_backward", backward_without_delta, "D_i = do_i . o_i is missing"),
     ("check_attention_backward", backward_with_the_row_sum_of_dp, "not the plain row sum"),
     ("check_attention_backward", backward_without_the_scale,
@@ -165,6 +183,8 @@ CATALOGUE = [
     ("check_attention_backward", backward_with_autograd, "used autograd (Tensor.backward)"),
     ("check_attention_backward", backward_key_not_transposed, "raised RuntimeError"),
     ("check_attention_backward", backward_in_the_wrong_order, "grad_query: expected shape"),
+    ("check_attention_backward", backward_with_a_softmax_that_overflows,
+     "subtract each row's maximum"),
 ]
 
 

@@ -14,16 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
 from helpers.validation import as_float_array
-
-
-def _readable(ax: Axes) -> None:
-    ax.tick_params(labelsize=SLIDE_FONT)
-    ax.xaxis.label.set_size(SLIDE_FONT)
-    ax.yaxis.label.set_size(SLIDE_FONT)
-    ax.title.set_size(SLIDE_FONT)
-
 
 __all__ = [
     "plot_reliability_diagram",
@@ -122,7 +121,7 @@ def plot_reliability_diagram(
         ax.legend(loc="upper left", fontsize=SLIDE_FONT)
     if title is not None:
         ax.set_title(title)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -203,7 +202,7 @@ def plot_reliability_panels(
         plot_reliability_diagram(*bins, title=str(title), ax=top, legend=False)
         top.set_xlabel("")
         plot_confidence_histogram(bins[0], bins[3], ax=bottom)
-        _readable(bottom)
+        _slide_fonts(bottom)
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncol=4,
                fontsize=SLIDE_FONT, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
@@ -273,7 +272,7 @@ def plot_classwise_ece(
     ax.set_ylabel("ECE of $p_k$ (%)")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=SLIDE_FONT, title="dotted: class-wise ECE", title_fontsize=SLIDE_FONT)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -331,7 +330,7 @@ def plot_confidence_against_accuracy(
         ax.set_title(f"{name}: gap {100 * (mean - accuracy):+.1f} points")
         ax.set_xlabel("confidence (max probability)")
         ax.legend(loc="upper left", fontsize=SLIDE_FONT)
-        _readable(ax)
+        _slide_fonts(ax)
     axes[0, 0].set_ylabel("share of samples")
     axes[0, 0].yaxis.label.set_size(SLIDE_FONT)
     fig.tight_layout()
@@ -379,7 +378,7 @@ def plot_ece_noise(
     ax.set_xlabel("ECE (%)")
     ax.set_ylabel("draws")
     ax.legend(fontsize=SLIDE_FONT)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -420,7 +419,7 @@ def plot_nll_against_temperature(
     ax.set_xlabel("temperature T")
     ax.set_ylabel("NLL")
     ax.legend(fontsize=SLIDE_FONT)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -532,6 +531,6 @@ def plot_smoothing_sweep(
         ax.set_xlabel("label smoothing ε")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=SLIDE_FONT)
-        _readable(ax)
+        _slide_fonts(ax)
     fig.tight_layout()
     return fig

@@ -25,7 +25,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from helpers.numerics import log_softmax
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [
@@ -42,13 +49,6 @@ _STYLES = ("-", "--", ":", "-.")
 _COLORS = (PROB_COLOR, HIGHLIGHT_COLOR, LOGIT_COLOR, "tab:green")
 
 
-def _readable(ax: Axes) -> None:
-    """Ticks, axis labels and title at slide size."""
-    ax.tick_params(labelsize=FONT_SIZE)
-    ax.xaxis.label.set_fontsize(FONT_SIZE)
-    ax.yaxis.label.set_fontsize(FONT_SIZE)
-    ax.title.set_fontsize(FONT_SIZE + 1)
-    ax.yaxis.get_offset_text().set_fontsize(FONT_SIZE)
 
 
 def _check_class(target: object, count: int, name: str = "target") -> int:
@@ -108,7 +108,7 @@ def plot_prediction_bars(
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])  # room above 1 for the legend, no tick there
     ax.set_ylabel("probability")
     ax.legend(fontsize=FONT_SIZE, loc="upper right")
-    _readable(ax)
+    _slide_fonts(ax, FONT_SIZE)
     return ax
 
 
@@ -141,7 +141,7 @@ def plot_argmax_tie(logits: object, probs: object, labels: Sequence[str] | None 
         ax.set_ylim(0, data.max() * 1.3)
         ax.set_title(f"{what}: argmax = {names[winner]}")
         ax.set_xlabel("class")
-        _readable(ax)
+        _slide_fonts(ax, FONT_SIZE)
     fig.tight_layout()
     return fig
 
@@ -211,7 +211,7 @@ def plot_curves(
     if title is not None:
         ax.set_title(title)
     ax.legend(fontsize=FONT_SIZE)
-    _readable(ax)
+    _slide_fonts(ax, FONT_SIZE)
     return ax
 
 
@@ -259,7 +259,7 @@ def plot_label_smoothing(
     ax.set_ylabel("probability")
     ax.set_title(f"ε = {label_smoothing:.2f}: loss -Σ t ln p = {loss:.3f}")
     ax.legend(fontsize=FONT_SIZE, loc="upper left", ncols=2)
-    _readable(ax)
+    _slide_fonts(ax, FONT_SIZE)
     return ax
 
 
@@ -295,5 +295,5 @@ def plot_pos_weight(pos_weight: float, *, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("output p_w")
     ax.set_title("pos_weight moves the output and the threshold")
     ax.legend(fontsize=FONT_SIZE, loc="lower right")
-    _readable(ax)
+    _slide_fonts(ax, FONT_SIZE)
     return ax

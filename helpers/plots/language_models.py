@@ -15,7 +15,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
 from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
 
@@ -30,15 +37,6 @@ __all__ = [
 
 
 
-def _slide_fonts(ax: Axes) -> None:
-    ax.tick_params(labelsize=SLIDE_FONT)
-    ax.xaxis.label.set_fontsize(SLIDE_FONT)
-    ax.yaxis.label.set_fontsize(SLIDE_FONT)
-    ax.title.set_fontsize(SLIDE_FONT + 1)
-    legend = ax.get_legend()
-    if legend is not None:
-        for text in legend.get_texts():
-            text.set_fontsize(SLIDE_FONT)
 
 
 def _positive_number(value: object, name: str) -> float:

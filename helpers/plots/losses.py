@@ -13,8 +13,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from helpers.numerics import log_softmax, softmax
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, _new_axes
-from helpers.plots.softmax import SLIDE_FONT, _log_axis, _slide_fonts
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
+from helpers.plots.softmax import _log_axis
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [

@@ -16,7 +16,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [
@@ -204,12 +211,10 @@ def plot_kl_directions(
 
 
 def _readable(ax: Axes, title: str | None) -> None:
-    """Ticks, axis labels and title at sizes a projected slide can show; tight layout."""
-    ax.tick_params(labelsize=SLIDE_FONT)
-    ax.xaxis.label.set_fontsize(SLIDE_FONT)
-    ax.yaxis.label.set_fontsize(SLIDE_FONT)
+    """The title, fonts a projected slide can show, and a tight layout."""
     if title:
-        ax.set_title(title, fontsize=SLIDE_FONT + 1)
+        ax.set_title(title)
+    _slide_fonts(ax)
     ax.figure.tight_layout()
 
 

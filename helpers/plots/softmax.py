@@ -14,7 +14,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from helpers.numerics import softmax
-from helpers.plots._base import HIGHLIGHT_COLOR, LOGIT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    LOGIT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _slide_fonts,
+)
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
 __all__ = [
@@ -123,12 +130,6 @@ def plot_temperature_sweep(
     return ax
 
 
-def _slide_fonts(ax: Axes) -> None:
-    """Ticks and axis labels at ``SLIDE_FONT``, readable at 1280 x 720."""
-    ax.tick_params(labelsize=SLIDE_FONT)
-    ax.xaxis.label.set_size(SLIDE_FONT)
-    ax.yaxis.label.set_size(SLIDE_FONT)
-    ax.title.set_size(SLIDE_FONT + 1)
 
 
 def _log_axis(ax: Axes, which: str = "x") -> None:

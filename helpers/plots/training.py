@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes, _slide_fonts
 from helpers.plots.softmax import plot_probability_bars
 from helpers.validation import as_float_array, check_labels, check_probabilities
 
@@ -42,12 +42,6 @@ def _as_class_indices(values: object, name: str, num_classes: int | None = None)
 
 
 
-def _readable(ax: Axes) -> None:
-    """Ticks and legend at ``SLIDE_FONT``."""
-    ax.tick_params(labelsize=SLIDE_FONT)
-    if (legend := ax.get_legend()) is not None:
-        for text in legend.get_texts():
-            text.set_fontsize(SLIDE_FONT)
 
 
 def plot_training_curves(
@@ -93,7 +87,7 @@ def plot_training_curves(
         ax.set_xlabel("epoch")
         ax.legend(fontsize=SLIDE_FONT)
         ax.grid(alpha=0.3)
-        _readable(ax)
+        _slide_fonts(ax)
     fig.tight_layout()
     return fig, axes
 
@@ -150,7 +144,7 @@ def plot_confusion_matrix(
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(f"confusion matrix ({int(np.trace(counts))} of {counts.sum()} correct)")
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -206,7 +200,7 @@ def plot_misclassified(
         plot_probability_bars(distributions[index], names, highlight=int(truth[index]),
                               ax=axes[1, column])
         axes[1, column].set_xlabel("")
-        _readable(axes[1, column])
+        _slide_fonts(axes[1, column])
         if column:
             axes[1, column].set_ylabel("")
     fig.tight_layout()
@@ -267,7 +261,7 @@ def plot_decision_threshold(
         fontsize=10,
     )
     ax.legend(fontsize=SLIDE_FONT, loc="upper center")
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -343,7 +337,7 @@ def plot_initial_losses(losses: object, num_classes: int, *, ax: Axes | None = N
     ax.set_title(f"before training: {values.size} examples, {num_classes} classes",
                  fontsize=SLIDE_FONT)
     ax.legend(loc="upper right", ncol=3)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax
 
 
@@ -399,5 +393,5 @@ def plot_test_accuracies(
     ax.set_xlabel("test accuracy (%)", fontsize=SLIDE_FONT)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    _readable(ax)
+    _slide_fonts(ax)
     return ax

@@ -8,7 +8,7 @@ import helpers.plots as plots
 
 TOPICS = (
     "softmax", "losses", "classifiers", "training", "calibration", "scale", "language_models",
-    "soft_targets", "attention",
+    "soft_targets", "attention", "distributed",
 )
 
 

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from test_checks_nb08 import CATALOGUE as NB08_ENTRIES
 from test_exercises import EXERCISES
 from test_wrong_answers_nb10 import CATALOGUE as NB10_ENTRIES
+from test_wrong_answers_nb11 import CATALOGUE as NB11_ENTRIES
 from torch import nn
 
 
@@ -1197,7 +1198,15 @@ for _check_name, _function, _words in NB10_ENTRIES:
         (_function.__name__.replace("_", " "), _function, _words)
     )
 
-CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08, **NB09, **NB10}
+# And notebook 11's, in test_wrong_answers_nb11.py.
+NB11: dict[tuple[str, str], list] = {}
+for _check_name, _function, _words in NB11_ENTRIES:
+    NB11.setdefault(("11", _check_name.removeprefix("check_")), []).append(
+        (_function.__name__.replace("_", " "), _function, _words)
+    )
+
+CATALOGUE = {**NB01, **NB02, **NB03, **NB04, **NB05, **NB06, **NB07, **NB08, **NB09, **NB10,
+             **NB11}
 
 
 def _check(notebook: str, exercise: str):

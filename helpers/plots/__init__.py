@@ -26,6 +26,9 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                        differences, forward and reverse KL fits
 * ``attention``        notebook 10: scaled softmax over keys, masks and weights, the tiles
                        of a blockwise pass, relative errors, time and memory against length
+* ``distributed``      notebook 11: the logits cut into vocabulary shards, an all-reduce,
+                       each rank's (max, sum) merged into the lse, the gradient's shards,
+                       bytes sent per token, token weights of the mean of per-rank means
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
@@ -53,6 +56,14 @@ from helpers.plots.classifiers import (
     plot_label_smoothing,
     plot_pos_weight,
     plot_prediction_bars,
+)
+from helpers.plots.distributed import (
+    plot_all_reduce,
+    plot_bytes_per_token,
+    plot_gradient_shards,
+    plot_shard_merge,
+    plot_token_weights,
+    plot_vocabulary_shards,
 )
 from helpers.plots.language_models import (
     plot_cost_vs_vocabulary,
@@ -180,4 +191,10 @@ __all__ = [
     "plot_attention_grids",
     "plot_tiles",
     "plot_cost_vs_length",
+    "plot_vocabulary_shards",
+    "plot_all_reduce",
+    "plot_shard_merge",
+    "plot_gradient_shards",
+    "plot_bytes_per_token",
+    "plot_token_weights",
 ]

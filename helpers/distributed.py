@@ -1,0 +1,919 @@
+"""Cross-entropy across processes on ``torch.distributed``.
+
+Notebook 11 (11_cross_entropy_across_processes) explains everything here. Two ideas:
+
+* **Vocabulary-parallel cross-entropy** (Megatron-LM's, and what PyTorch's
+  ``torch.distributed.tensor.parallel.loss_parallel`` does): when the output layer of a large
+  vocabulary is split by classes over ranks, each rank holds the logits of its own classes.
+  The loss needs only three numbers per token from the others, merged by all-reduces (07's
+  merge rule): the row maximum (MAX), the sum of exponentials rescaled to that maximum (SUM)
+  and the target's logit (SUM, zero where a rank does not hold it). The backward needs no
+  communication at all.
+* **The global mean**: when a batch is split over data-parallel ranks (or over gradient
+  accumulation steps) and padding makes the ranks keep different numbers of tokens, the mean
+  must divide by the *global* count of kept tokens, not average the per-rank means.
+
+The code runs for real in several processes on this machine (:func:`run_on_ranks`), with
+the ``gloo`` backend on the CPU and the same code on ``nccl`` when there is a GPU per rank.
+Functions that a rank runs must be importable by the new processes, which is why this code
+lives in a module and not in the notebook.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from fractions import Fraction
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+__all__ = [
+    "RankError",
+    "default_start_method",
+    "run_on_ranks",
+    "vocab_parallel_cross_entropy",
+    "global_mean_cross_entropy",
+    "mean_of_rank_means",
+    "shard_boundaries",
+    "CrossEntropyCase",
+    "reference_cross_entropy",
+    "vocab_parallel_on_rank",
+    "loss_parallel_on_rank",
+    "global_mean_on_rank",
+    "BytesPerToken",
+    "bytes_per_token",
+]
+
+_NOTEBOOK = "notebook 11 (11_cross_entropy_across_processes)"
+_HOST = "127.0.0.1"
+_REDUCTIONS = ("none", "mean", "sum")
+# What the forkserver imports once, so that ranks import nothing: PyTorch, DTensor's
+# loss_parallel (0.8 s, mostly sympy) and this module.
+_PRELOAD = ["torch", "torch.distributed", "torch.distributed.tensor.parallel", __name__]
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a function on several processes
+# ---------------------------------------------------------------------------------------------
+
+
+class RankError(RuntimeError):
+    """A rank started by :func:`run_on_ranks` raised; explained in notebook 11
+    (11_cross_entropy_across_processes).
+
+    Attributes: ``rank``, ``exception_type`` (the name of the rank's exception),
+    ``exception_message`` and ``rank_traceback`` (the traceback text from inside the rank).
+    """
+
+    def __init__(self, rank: int, exception_type: str, message: str, rank_traceback: str):
+        self.rank = rank
+        self.exception_type = exception_type
+        self.exception_message = message
+        self.rank_traceback = rank_traceback
+        super().__init__(
+            f"rank {rank} raised {exception_type}: {message}\n\n"
+            f"Traceback in rank {rank}:\n{rank_traceback}"
+        )
+
+
+def default_start_method() -> str:
+    """The start method :func:`run_on_ranks` uses unless told (notebook 11,
+    11_cross_entropy_across_processes).
+
+    ``forkserver`` where the platform has it (Linux, macOS), else ``spawn`` (Windows).
+    ``forkserver`` starts one clean server process that imports PyTorch and this module once
+    (:func:`multiprocessing.set_forkserver_preload`); every rank is then a cheap fork of that
+    server. ``fork`` of the caller is not the default: a parent that has run a parallel
+    PyTorch operation (any notebook has) leaves OpenMP's thread pool in a state in which a
+    forked child hangs at its first parallel operation (measured with torch 2.13: a matrix
+    product and a softmax both hang), and a Jupyter kernel runs threads of its own.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _check_backend(backend: object, world_size: int) -> str:
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a string such as 'gloo', got {type(backend).__name__}")
+    if not dist.is_available():
+        raise RuntimeError("this PyTorch build has no torch.distributed support")
+    if backend not in ("gloo", "nccl", "mpi", "ucc", "xccl"):
+        raise ValueError(
+            f"backend must be 'gloo' (CPU) or 'nccl' (one GPU per rank), got {backend!r}"
+        )
+    if not dist.is_backend_available(backend):
+        raise ValueError(
+            f"backend {backend!r} is not available in this PyTorch build "
+            f"(torch {torch.__version__}); use backend='gloo' on the CPU"
+        )
+    if backend == "nccl":
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if gpus < world_size:
+            raise ValueError(
+                f"backend 'nccl' runs one rank per GPU: world_size={world_size} needs "
+                f"{world_size} GPU(s), this machine has {gpus}"
+            )
+    return backend
+
+
+def _check_picklable_function(fn: Callable[..., Any], args: tuple, method: str) -> bytes:
+    """Pickle ``(fn, args)`` for a start method whose ranks do not inherit the caller's memory."""
+    name = getattr(fn, "__qualname__", repr(fn))
+    module = getattr(fn, "__module__", None)
+    advice = (
+        "define it at the top level of a module the ranks can import (a .py file on the "
+        "path, e.g. in helpers/), or use start_method='fork' on Linux"
+    )
+    if module == "__main__" or module is None:
+        raise TypeError(
+            f"fn {name!r} is defined in __main__ (a notebook or a script): with start method "
+            f"{method!r} every rank is a new process that imports fn by name and cannot find it "
+            f"there; {advice}"
+        )
+    if "<lambda>" in name or "<locals>" in name:
+        kind = "a lambda" if "<lambda>" in name else "a nested function"
+        raise TypeError(
+            f"fn {name!r} is {kind}: with start method {method!r} every rank imports fn by "
+            f"name, which {kind} does not have; {advice}"
+        )
+    try:
+        return pickle.dumps((fn, args))
+    except Exception as error:  # noqa: BLE001 - any pickling failure gets the same advice
+        raise TypeError(
+            f"fn and args must be picklable with start method {method!r} (every rank receives a "
+            f"copy): {type(error).__name__}: {error}"
+        ) from None
+
+
+def _to_cpu(value: Any) -> Any:
+    """Tensors on a GPU come back as CPU tensors (the caller may have no GPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, list | tuple):
+        converted = [_to_cpu(item) for item in value]
+        return type(value)(converted) if not hasattr(value, "_fields") else type(value)(*converted)
+    if isinstance(value, dict):
+        return {key: _to_cpu(item) for key, item in value.items()}
+    return value
+
+
+def _rank_main(
+    rank: int,
+    world_size: int,
+    backend: str,
+    store_port: int,
+    timeout: float,
+    payload: bytes | tuple,
+    threads: int,
+    connection: multiprocessing.connection.Connection,
+) -> None:
+    """The body of every rank: join the process group, run fn, send back its result."""
+    try:
+        torch.set_num_threads(threads)
+        fn, args = pickle.loads(payload) if isinstance(payload, bytes) else payload
+        if backend == "nccl":
+            torch.cuda.set_device(rank)
+        store = dist.TCPStore(
+            _HOST, store_port, is_master=False, timeout=timedelta(seconds=timeout)
+        )
+        dist.init_process_group(
+            backend, store=store, rank=rank, world_size=world_size,
+            timeout=timedelta(seconds=timeout),
+        )
+        try:
+            result = fn(rank, world_size, *args)
+        finally:
+            dist.destroy_process_group()
+        message = pickle.dumps(("ok", _to_cpu(result)))
+    except BaseException as error:  # noqa: BLE001 - the caller gets every failure, by rank
+        message = pickle.dumps(
+            ("error", type(error).__name__, str(error), traceback.format_exc())
+        )
+    try:
+        connection.send_bytes(message)
+    finally:
+        connection.close()
+
+
+def _stop(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    """Terminate, then kill, every rank still running, and wait for all of them."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + 2.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def run_on_ranks(
+    fn: Callable[..., Any],
+    world_size: int,
+    *args: Any,
+    backend: str = "gloo",
+    timeout: float = 60.0,
+    start_method: str | None = None,
+) -> list:
+    """Run ``fn(rank, world_size, *args)`` in ``world_size`` processes that form a process group.
+
+    Explained in notebook 11 (11_cross_entropy_across_processes). Each rank is a process on
+    this machine; they meet at a ``TCPStore`` that this process serves on 127.0.0.1 (a free
+    port chosen by the system), join a process group with ``backend`` (``"gloo"`` on the CPU,
+    ``"nccl"`` with one GPU per rank: rank ``r`` uses ``cuda:r``), run ``fn``, and destroy
+    the group. Each rank uses ``cores // world_size`` threads (at least one).
+
+    Parameters
+    ----------
+    fn:
+        Called as ``fn(rank, world_size, *args)`` in every rank; its result must be picklable
+        (tensors are; GPU tensors come back on the CPU). Unless ``start_method="fork"``, fn
+        is imported by name in every rank: it must be defined at the top level of a module
+        (not in a notebook, not a lambda).
+    world_size:
+        The number of ranks (an int >= 1).
+    timeout:
+        Seconds (> 0) for the whole call; also the process group's timeout.
+    start_method:
+        ``"forkserver"``, ``"spawn"`` or ``"fork"``; ``None`` takes
+        :func:`default_start_method`.
+
+    Returns
+    -------
+    list
+        The ranks' results, in rank order.
+
+    Raises
+    ------
+    RankError
+        (a ``RuntimeError``) if a rank raised or died: names the rank, the exception's type
+        and message, and includes the rank's traceback.
+    TimeoutError
+        If ranks did not finish within ``timeout``: names them.
+    TypeError, ValueError
+        For bad arguments, an fn the ranks cannot import, or a backend this machine lacks.
+
+    No rank outlives the call: on an error or a timeout every rank still running is
+    terminated, then killed, and waited for.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if isinstance(world_size, bool) or not isinstance(world_size, int):
+        raise TypeError(f"world_size must be an int, got {type(world_size).__name__}")
+    if world_size < 1:
+        raise ValueError(f"world_size must be at least 1, got {world_size}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if not timeout > 0 or timeout == float("inf"):
+        raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout}")
+    _check_backend(backend, world_size)
+    method = default_start_method() if start_method is None else start_method
+    if method not in multiprocessing.get_all_start_methods():
+        raise ValueError(
+            f"start_method must be one of {multiprocessing.get_all_start_methods()} on this "
+            f"platform, got {method!r}"
+        )
+    payload: bytes | tuple = (fn, args) if method == "fork" else _check_picklable_function(
+        fn, args, method
+    )
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # The server imports these once; each rank is then a fork that imports nothing.
+        context.set_forkserver_preload(_PRELOAD)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = max(1, (cores or 1) // world_size)
+    # This process serves the rendezvous: port 0 lets the system pick a free port, so two
+    # calls at once (pytest-xdist workers) never collide.
+    store = dist.TCPStore(
+        _HOST, 0, world_size=None, is_master=True, wait_for_workers=False,
+        timeout=timedelta(seconds=timeout),
+    )
+    processes: list[multiprocessing.process.BaseProcess] = []
+    receivers: dict[multiprocessing.connection.Connection, int] = {}
+    results: dict[int, Any] = {}
+    failures: list[RankError] = []
+    try:
+        for rank in range(world_size):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_rank_main,
+                args=(rank, world_size, backend, store.port, timeout, payload, threads, sender),
+                name=f"rank-{rank}",
+                daemon=True,
+            )
+            process.start()
+            sender.close()  # the rank holds the only writing end: its exit ends the pipe
+            processes.append(process)
+            receivers[receiver] = rank
+        deadline = time.monotonic() + timeout
+        while receivers and not failures:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for receiver in multiprocessing.connection.wait(list(receivers), remaining):
+                rank = receivers.pop(receiver)
+                try:
+                    message = pickle.loads(receiver.recv_bytes())
+                except EOFError:
+                    processes[rank].join(1.0)
+                    message = (
+                        "error", "ProcessDied",
+                        f"the process ended without a result (exit code "
+                        f"{processes[rank].exitcode})", "",
+                    )
+                finally:
+                    receiver.close()
+                if message[0] == "ok":
+                    results[rank] = message[1]
+                else:
+                    failures.append(RankError(rank, *message[1:]))
+        if failures:
+            raise failures[0]
+        if receivers:
+            missing = sorted(receivers.values())
+            raise TimeoutError(
+                f"rank(s) {missing} of {world_size} did not finish within {timeout} s; "
+                f"they were stopped"
+            )
+        return [results[rank] for rank in range(world_size)]
+    finally:
+        _stop(processes)
+        for receiver in receivers:
+            receiver.close()
+        del store
+
+
+# ---------------------------------------------------------------------------------------------
+# The vocabulary-parallel cross-entropy
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_loss_options(ignore_index: object, reduction: object, label_smoothing: object) -> None:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, int | float):
+        raise TypeError(
+            f"label_smoothing must be a number, got {type(label_smoothing).__name__}"
+        )
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing}")
+
+
+def _check_logits_and_targets(logits: object, targets: object) -> None:
+    if not isinstance(logits, torch.Tensor):
+        raise TypeError(f"logits must be a torch.Tensor, got {type(logits).__name__}")
+    if not isinstance(targets, torch.Tensor):
+        raise TypeError(f"targets must be a torch.Tensor, got {type(targets).__name__}")
+    if logits.dim() != 2:
+        raise ValueError(f"logits must be 2-D (tokens, classes), got shape {tuple(logits.shape)}")
+    if not logits.is_floating_point():
+        raise TypeError(f"logits must be floating point, got {logits.dtype}")
+    if targets.dim() != 1:
+        raise ValueError(f"targets must be 1-D (one class index per token), got shape "
+                         f"{tuple(targets.shape)}")
+    if targets.dtype != torch.int64:
+        raise TypeError(f"targets must be int64 class indices, got {targets.dtype}")
+    if targets.shape[0] != logits.shape[0]:
+        raise ValueError(
+            f"targets has {targets.shape[0]} entries but logits has {logits.shape[0]} rows"
+        )
+    if targets.device != logits.device:
+        raise ValueError(f"targets is on {targets.device} but logits on {logits.device}")
+
+
+def _check_targets_in_range(targets: torch.Tensor, vocab_size: int, ignore_index: int) -> None:
+    bad = (targets != ignore_index) & ((targets < 0) | (targets >= vocab_size))
+    if bool(bad.any()):
+        first = int(torch.nonzero(bad)[0, 0])
+        raise ValueError(
+            f"targets[{first}] = {int(targets[first])} is not a class index in [0, {vocab_size}) "
+            f"and not ignore_index={ignore_index}"
+        )
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Statistics in float32 at least: 16-bit sums of exponentials lose the small terms."""
+    return torch.float32 if torch.finfo(dtype).bits < 32 else dtype
+
+
+def _vocab_layout(
+    num_tokens: int, vocab_start: int, local_size: int, device: torch.device, group: Any
+) -> int:
+    """All-gather every rank's (tokens, start, size) once: check the shards tile [0, V).
+
+    Returns the global vocabulary size V. Every rank sees the same table, so every rank
+    raises the same error (no rank is left waiting in a later collective).
+    """
+    world = dist.get_world_size(group)
+    mine = torch.tensor([num_tokens, vocab_start, local_size], dtype=torch.int64, device=device)
+    table = [torch.empty_like(mine) for _ in range(world)]
+    dist.all_gather(table, mine, group=group)
+    rows = [tuple(int(v) for v in entry.tolist()) for entry in table]
+    if len({tokens for tokens, _, _ in rows}) != 1:
+        raise ValueError(
+            f"every rank must hold the same tokens: rows of logits per rank {[r[0] for r in rows]}"
+        )
+    covered = 0
+    for rank, (_, start, size) in sorted(enumerate(rows), key=lambda item: item[1][1:]):
+        if start != covered:
+            raise ValueError(
+                f"the shards must tile the vocabulary without gap or overlap: rank {rank} "
+                f"starts at class {start} but the shards before it end at {covered} "
+                f"(vocab_start, classes) per rank: {[r[1:] for r in rows]}"
+            )
+        covered = start + size
+    if covered == 0:
+        raise ValueError("the vocabulary is empty: every rank holds 0 classes")
+    return covered
+
+
+class _VocabParallelCrossEntropy(torch.autograd.Function):
+    """Forward: three all-reduces per token (four with label smoothing). Backward: local."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        local_logits: torch.Tensor,
+        targets: torch.Tensor,
+        vocab_start: int,
+        vocab_size: int,
+        group: Any,
+        ignore_index: int,
+        reduction: str,
+        label_smoothing: float,
+    ) -> torch.Tensor:
+        logits = local_logits.to(_compute_dtype(local_logits.dtype))
+        num_tokens, local_size = logits.shape
+        # 1. the global row maximum (MAX): exp() of anything minus it cannot overflow
+        if local_size > 0:
+            row_max = logits.max(dim=1).values
+        else:  # a rank with no classes adds nothing to any of the reductions
+            row_max = logits.new_full((num_tokens,), float("-inf"))
+        dist.all_reduce(row_max, op=dist.ReduceOp.MAX, group=group)
+        # 2. the sum of exponentials, each rank's rescaled to the global maximum (SUM)
+        sum_exp = torch.exp(logits - row_max[:, None]).sum(dim=1)
+        dist.all_reduce(sum_exp, op=dist.ReduceOp.SUM, group=group)
+        log_sum_exp = row_max + torch.log(sum_exp)
+        # 3. the target's logit (SUM): only the rank that holds the class contributes
+        kept = targets != ignore_index
+        local_targets = targets - vocab_start
+        here = kept & (local_targets >= 0) & (local_targets < local_size)
+        target_logit = torch.zeros_like(row_max)
+        if local_size > 0:
+            picked = logits.gather(1, local_targets.clamp(0, local_size - 1)[:, None])[:, 0]
+            target_logit = torch.where(here, picked, target_logit)
+        dist.all_reduce(target_logit, op=dist.ReduceOp.SUM, group=group)
+        losses = log_sum_exp - target_logit
+        if label_smoothing > 0:
+            # 4. smoothing's uniform target needs the mean logit over all V classes (SUM)
+            logit_sum = logits.sum(dim=1)
+            dist.all_reduce(logit_sum, op=dist.ReduceOp.SUM, group=group)
+            smooth = log_sum_exp - logit_sum / vocab_size
+            losses = (1.0 - label_smoothing) * losses + label_smoothing * smooth
+        losses = torch.where(kept, losses, torch.zeros_like(losses))
+        kept_count = int(kept.sum())
+        if reduction == "none":
+            loss = losses
+        elif reduction == "sum":
+            loss = losses.sum()
+        else:  # as F.cross_entropy: 0 / 0 = nan when every target is ignored
+            loss = losses.sum() / kept_count if kept_count else losses.new_tensor(float("nan"))
+        ctx.save_for_backward(local_logits, targets, log_sum_exp)
+        ctx.vocab_start = vocab_start
+        ctx.vocab_size = vocab_size
+        ctx.ignore_index = ignore_index
+        ctx.reduction = reduction
+        ctx.label_smoothing = label_smoothing
+        ctx.kept_count = kept_count
+        return loss.to(local_logits.dtype)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple:  # type: ignore[override]
+        local_logits, targets, log_sum_exp = ctx.saved_tensors
+        logits = local_logits.to(log_sum_exp.dtype)
+        local_size = logits.shape[1]
+        smoothing = ctx.label_smoothing
+        # the shard's softmax with the GLOBAL log-sum-exp, minus the shard's part of the target
+        grad = torch.exp(logits - log_sum_exp[:, None])
+        if smoothing > 0:
+            grad = grad - smoothing / ctx.vocab_size
+        kept = targets != ctx.ignore_index
+        local_targets = targets - ctx.vocab_start
+        here = kept & (local_targets >= 0) & (local_targets < local_size)
+        rows = torch.nonzero(here)[:, 0]
+        if rows.numel():
+            grad[rows, local_targets[rows]] -= 1.0 - smoothing
+        grad_output = grad_output.to(grad.dtype)
+        if ctx.reduction == "none":
+            scale = grad_output
+        elif ctx.reduction == "sum":
+            scale = grad_output.expand(targets.shape[0])
+        else:
+            # every row ignored: F.cross_entropy's gradient is zero, not 0 * inf
+            count = max(ctx.kept_count, 1)
+            scale = (grad_output / count).expand(targets.shape[0])
+        scale = torch.where(kept, scale, torch.zeros_like(scale))
+        grad = grad * scale[:, None]
+        return grad.to(local_logits.dtype), None, None, None, None, None, None, None
+
+
+def vocab_parallel_cross_entropy(
+    local_logits: torch.Tensor,
+    targets: torch.Tensor,
+    vocab_start: int,
+    group: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    """Cross-entropy over logits split by classes across the ranks of ``group``.
+
+    Explained in notebook 11 (11_cross_entropy_across_processes). Call it on every rank of
+    ``group`` (default: the whole world) inside an initialised process group.
+
+    Parameters
+    ----------
+    local_logits:
+        ``(N, V_r)`` floating point (float32, float64; bfloat16/float16 are computed in
+        float32): this rank's logits, for classes ``vocab_start .. vocab_start + V_r - 1``.
+        Shards may differ in size, and a shard may be empty (``V_r = 0``, more ranks than
+        classes): that rank contributes nothing and gets an ``(N, 0)`` gradient. Together the
+        shards must tile ``[0, V)`` without gap or overlap (checked).
+    targets:
+        ``(N,)`` int64 global class indices in ``[0, V)`` or ``ignore_index``; the same on
+        every rank (the number of rows is checked, the values are not compared).
+    vocab_start:
+        The global index of this rank's first class (an int >= 0).
+    ignore_index, reduction, label_smoothing:
+        As in :func:`torch.nn.functional.cross_entropy`, with the same results: a mean over
+        the kept tokens, ``nan`` (and a zero gradient) when all are ignored with ``"mean"``.
+
+    Returns
+    -------
+    Tensor
+        The same loss on every rank, equal to ``F.cross_entropy`` on the full logits; its
+        gradient reaches ``local_logits`` without any communication.
+
+    What is sent: the forward all-reduces three numbers per token, never the logits: the row
+    maximum (MAX), the sum of exponentials rescaled to that maximum (SUM) and the target's
+    logit (SUM). Label smoothing needs a fourth, the sum of the logits over all classes (SUM).
+    Once per call an all-gather of three integers per rank checks the layout and gives ``V``.
+    """
+    _check_logits_and_targets(local_logits, targets)
+    if isinstance(vocab_start, bool) or not isinstance(vocab_start, int):
+        raise TypeError(f"vocab_start must be an int, got {type(vocab_start).__name__}")
+    if vocab_start < 0:
+        raise ValueError(f"vocab_start must be >= 0, got {vocab_start}")
+    _check_loss_options(ignore_index, reduction, label_smoothing)
+    if not dist.is_initialized():
+        raise RuntimeError(
+            "vocab_parallel_cross_entropy runs inside a process group: call it in the ranks "
+            "that run_on_ranks starts (or after torch.distributed.init_process_group)"
+        )
+    vocab_size = _vocab_layout(
+        local_logits.shape[0], vocab_start, local_logits.shape[1], local_logits.device, group
+    )
+    _check_targets_in_range(targets, vocab_size, ignore_index)
+    return _VocabParallelCrossEntropy.apply(
+        local_logits, targets, vocab_start, vocab_size, group, ignore_index, reduction,
+        float(label_smoothing),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The global mean over data-parallel ranks
+# ---------------------------------------------------------------------------------------------
+
+
+def global_mean_cross_entropy(
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    group: Any = None,
+    *,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    """This rank's share of the mean cross-entropy over the kept tokens of ALL ranks.
+
+    Explained in notebook 11 (11_cross_entropy_across_processes). Each rank holds its own
+    tokens (data parallel, or one step of gradient accumulation) with the full vocabulary.
+    Returns ``sum of this rank's kept-token losses / global count of kept tokens``; the count
+    is all-reduced (SUM; one integer per rank). Then:
+
+    * the ranks' returned values add up to ``F.cross_entropy`` on the whole batch, and
+    * the ranks' gradients, summed (``all_reduce`` SUM), equal the single-process gradient.
+
+    With ``DistributedDataParallel``, which AVERAGES gradients over the ranks, multiply the
+    returned loss by the world size (or divide by the count per rank... which is what the
+    mean of per-rank means gets wrong: :func:`mean_of_rank_means`).
+    Every token ignored on every rank: ``nan``, as ``F.cross_entropy``.
+    """
+    _check_logits_and_targets(logits, targets)
+    _check_loss_options(ignore_index, "sum", label_smoothing)
+    if not dist.is_initialized():
+        raise RuntimeError(
+            "global_mean_cross_entropy runs inside a process group: call it in the ranks "
+            "that run_on_ranks starts (or after torch.distributed.init_process_group)"
+        )
+    _check_targets_in_range(targets, logits.shape[1], ignore_index)
+    loss_sum = F.cross_entropy(
+        logits, targets, ignore_index=ignore_index, reduction="sum",
+        label_smoothing=label_smoothing,
+    )
+    kept = (targets != ignore_index).sum().to(torch.int64)
+    dist.all_reduce(kept, op=dist.ReduceOp.SUM, group=group)
+    if int(kept) == 0:
+        return loss_sum * float("nan")  # as F.cross_entropy; the gradient stays zero
+    return loss_sum / kept.to(loss_sum.dtype)
+
+
+def mean_of_rank_means(
+    logits_per_rank: Sequence[torch.Tensor],
+    targets_per_rank: Sequence[torch.Tensor],
+    *,
+    ignore_index: int = -100,
+) -> torch.Tensor:
+    """The WRONG global mean: the average of the ranks' own means (what averaging per-rank
+    losses, or DDP's gradient average of per-rank means, computes). Notebook 11
+    (11_cross_entropy_across_processes) shows where it differs.
+
+    Pure: no processes, the ranks' batches given as lists. A rank whose tokens are all
+    ignored has a ``nan`` mean, which makes the result ``nan`` too, as it would in training.
+    It equals the true mean only when every rank keeps the same number of tokens.
+    """
+    if isinstance(logits_per_rank, torch.Tensor) or isinstance(targets_per_rank, torch.Tensor):
+        raise TypeError(
+            "logits_per_rank and targets_per_rank must be lists of tensors, one per rank"
+        )
+    if len(logits_per_rank) != len(targets_per_rank) or not logits_per_rank:
+        raise ValueError(
+            f"need one logits and one targets tensor per rank, got {len(logits_per_rank)} "
+            f"and {len(targets_per_rank)}"
+        )
+    means = []
+    for logits, targets in zip(logits_per_rank, targets_per_rank, strict=True):
+        _check_logits_and_targets(logits, targets)
+        means.append(F.cross_entropy(logits, targets, ignore_index=ignore_index))
+    return torch.stack(means).mean()
+
+
+# ---------------------------------------------------------------------------------------------
+# Proofs: module-level functions that a test or the notebook passes to run_on_ranks
+# ---------------------------------------------------------------------------------------------
+
+
+def shard_boundaries(vocab_size: int, world_size: int) -> list[int]:
+    """Class boundaries ``[0, b1, ..., V]`` of ``world_size`` shards as ``torch.chunk`` cuts
+    them (and DTensor's ``Shard(1)``): ``ceil(V / p)`` classes per rank, the last ranks get
+    fewer, possibly none. Notebook 11 (11_cross_entropy_across_processes)."""
+    for name, value in (("vocab_size", vocab_size), ("world_size", world_size)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    per_rank = -(-vocab_size // world_size)
+    return [min(rank * per_rank, vocab_size) for rank in range(world_size + 1)]
+
+
+@dataclass(frozen=True)
+class CrossEntropyCase:
+    """One check of the vocabulary-parallel loss (notebook 11, 11_cross_entropy_across_processes).
+
+    ``logits`` (N, V) and ``targets`` (N,) are the full problem; ``boundaries`` cut the
+    classes into one shard per rank (``[0, ..., V]``, ``world_size + 1`` entries; ``None``:
+    :func:`shard_boundaries`); ``grad_output`` is the incoming gradient (a scalar, or (N,)
+    for ``reduction="none"``; ``None``: ones).
+    """
+
+    name: str
+    logits: torch.Tensor
+    targets: torch.Tensor
+    boundaries: tuple[int, ...] | None = None
+    ignore_index: int = -100
+    reduction: str = "mean"
+    label_smoothing: float = 0.0
+    grad_output: torch.Tensor | None = None
+
+    def bounds(self, world_size: int) -> list[int]:
+        """The boundaries for ``world_size`` ranks, checked."""
+        vocab_size = self.logits.shape[1]
+        bounds = (
+            shard_boundaries(vocab_size, world_size)
+            if self.boundaries is None else list(self.boundaries)
+        )
+        if len(bounds) != world_size + 1:
+            raise ValueError(
+                f"case {self.name!r}: {len(bounds)} boundaries for {world_size} ranks, "
+                f"need {world_size + 1}"
+            )
+        if bounds[0] != 0 or bounds[-1] != vocab_size or any(
+            a > b for a, b in zip(bounds, bounds[1:], strict=False)
+        ):
+            raise ValueError(
+                f"case {self.name!r}: boundaries must rise from 0 to {vocab_size}, got {bounds}"
+            )
+        return bounds
+
+    def incoming_gradient(self) -> torch.Tensor:
+        """The gradient fed to ``backward``."""
+        if self.grad_output is not None:
+            return self.grad_output
+        shape = self.targets.shape if self.reduction == "none" else ()
+        return torch.ones(shape, dtype=self.logits.dtype)
+
+
+def _backward(loss: torch.Tensor, incoming: torch.Tensor) -> None:
+    """``loss.backward(incoming)``, written so that autograd does not import sympy.
+
+    Given a gradient tensor, ``Tensor.backward`` checks its shape with torch.fx's symbolic
+    shapes, whose first import costs about a second in every fresh process (every rank).
+    The gradient of ``(loss * incoming).sum()`` is the same, bit for bit.
+    """
+    (loss * incoming).sum().backward()
+
+
+def reference_cross_entropy(case: CrossEntropyCase) -> tuple[torch.Tensor, torch.Tensor]:
+    """Single-process ``F.cross_entropy`` on the full logits: ``(loss, gradient (N, V))``."""
+    logits = case.logits.detach().clone().requires_grad_(True)
+    loss = F.cross_entropy(
+        logits, case.targets, ignore_index=case.ignore_index, reduction=case.reduction,
+        label_smoothing=case.label_smoothing,
+    )
+    _backward(loss, case.incoming_gradient())
+    return loss.detach(), logits.grad
+
+
+def vocab_parallel_on_rank(
+    rank: int, world_size: int, cases: Sequence[CrossEntropyCase]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """For :func:`run_on_ranks`: this rank's ``(loss, gradient of its shard)`` per case.
+
+    The rank cuts its shard out of each case's full logits, computes
+    :func:`vocab_parallel_cross_entropy` and its backward. Comparing against
+    :func:`reference_cross_entropy`: every rank's loss equals the reference loss, and the
+    shards' gradients, concatenated, equal the reference gradient. Notebook 11
+    (11_cross_entropy_across_processes).
+    """
+    results = []
+    for case in cases:
+        bounds = case.bounds(world_size)
+        shard = case.logits[:, bounds[rank]:bounds[rank + 1]].clone().requires_grad_(True)
+        loss = vocab_parallel_cross_entropy(
+            shard, case.targets, bounds[rank], ignore_index=case.ignore_index,
+            reduction=case.reduction, label_smoothing=case.label_smoothing,
+        )
+        _backward(loss, case.incoming_gradient())
+        results.append((loss.detach(), shard.grad))
+    return results
+
+
+def loss_parallel_on_rank(
+    rank: int, world_size: int, cases: Sequence[CrossEntropyCase]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """For :func:`run_on_ranks`: the same as :func:`vocab_parallel_on_rank`, computed by
+    PyTorch's own ``torch.distributed.tensor.parallel.loss_parallel()``.
+
+    The logits become a ``DTensor`` sharded on the classes (``Shard(1)``) over a CPU (or
+    GPU) ``DeviceMesh`` of the world; ``F.cross_entropy`` and ``backward`` run inside the
+    context manager. ``Shard(1)`` cuts as :func:`shard_boundaries` does, so cases must use
+    those boundaries. ``loss_parallel`` does not support ``label_smoothing``: with torch 2.13
+    it raises ``RuntimeError: aten.masked_fill_.Scalar got mixed torch.Tensor and DTensor``.
+    Notebook 11 (11_cross_entropy_across_processes).
+    """
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import DTensor, Shard
+    from torch.distributed.tensor.parallel import loss_parallel
+
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    mesh = init_device_mesh(device, (world_size,))
+    results = []
+    for case in cases:
+        bounds = case.bounds(world_size)
+        if bounds != shard_boundaries(case.logits.shape[1], world_size):
+            raise ValueError(
+                f"case {case.name!r}: DTensor's Shard(1) cuts the classes as torch.chunk does "
+                f"({shard_boundaries(case.logits.shape[1], world_size)}), not {bounds}"
+            )
+        local = case.logits[:, bounds[rank]:bounds[rank + 1]].to(device)
+        local = local.clone().requires_grad_(True)
+        sharded = DTensor.from_local(
+            local, mesh, [Shard(1)], run_check=False,
+            shape=case.logits.shape, stride=case.logits.stride(),
+        )
+        with loss_parallel():
+            loss = F.cross_entropy(
+                sharded, case.targets.to(device), ignore_index=case.ignore_index,
+                reduction=case.reduction, label_smoothing=case.label_smoothing,
+            )
+            _backward(loss, _replicated_like(loss, case.incoming_gradient().to(device)))
+        results.append((_local(loss), local.grad))
+    return results
+
+
+def _local(value: Any) -> torch.Tensor:
+    return value.to_local().detach() if hasattr(value, "to_local") else value.detach()
+
+
+def _replicated_like(loss: Any, gradient: torch.Tensor) -> Any:
+    """The incoming gradient as a DTensor placed as the loss (loss_parallel returns one)."""
+    if not hasattr(loss, "placements"):
+        return gradient
+    from torch.distributed.tensor import DTensor
+
+    return DTensor.from_local(gradient, loss.device_mesh, loss.placements, run_check=False)
+
+
+def global_mean_on_rank(
+    rank: int,
+    world_size: int,
+    logits_per_rank: Sequence[torch.Tensor],
+    targets_per_rank: Sequence[torch.Tensor],
+    ignore_index: int = -100,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For :func:`run_on_ranks`: this rank's :func:`global_mean_cross_entropy` on its own
+    batch, and the gradient after an all-reduce SUM over ranks: ``(loss share, gradient of
+    this rank's logits)``. The shares add up to the single-process mean over all batches
+    concatenated, and the gradient equals that mean's gradient for these rows.
+    Notebook 11 (11_cross_entropy_across_processes).
+    """
+    logits = logits_per_rank[rank].detach().clone().requires_grad_(True)
+    loss = global_mean_cross_entropy(logits, targets_per_rank[rank], ignore_index=ignore_index)
+    loss.backward()
+    # Each rank's logits are its own rows: the gradient of the global mean for them is
+    # exactly this rank's; a model's shared weights would all-reduce (SUM) theirs.
+    return loss.detach(), logits.grad
+
+
+# ---------------------------------------------------------------------------------------------
+# What is sent
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BytesPerToken:
+    """Bytes that ONE rank sends per token (notebook 11, 11_cross_entropy_across_processes).
+
+    ``statistics``: the vocabulary-parallel loss's all-reduces (3 numbers, 4 with label
+    smoothing); ``gather_logits``: all-gathering the logits so that every rank could run the
+    ordinary loss. Exact fractions; ``ratio`` is how many times more the gather sends.
+    """
+
+    vocab_size: int
+    world_size: int
+    statistics: Fraction
+    gather_logits: Fraction
+
+    @property
+    def ratio(self) -> Fraction:
+        return self.gather_logits / self.statistics if self.statistics else Fraction(0)
+
+
+def bytes_per_token(
+    vocab_size: int,
+    world_size: int,
+    dtype: torch.dtype = torch.float32,
+    *,
+    label_smoothing: bool = False,
+) -> BytesPerToken:
+    """Count the bytes one rank sends per token, assuming ring algorithms.
+
+    A ring all-reduce of ``B`` bytes over ``p`` ranks is a reduce-scatter then an all-gather:
+    each rank sends ``2 (p - 1) / p * B``. A ring all-gather of ``p`` shards of ``V / p``
+    values each sends ``(p - 1) / p * V`` values per rank. The statistics are all-reduced in
+    the dtype :func:`vocab_parallel_cross_entropy` computes them in (float32 for 16-bit
+    logits); the gathered logits keep ``dtype``. The notebook measures the times.
+    Notebook 11 (11_cross_entropy_across_processes).
+    """
+    for name, value in (("vocab_size", vocab_size), ("world_size", world_size)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+    numbers = 4 if label_smoothing else 3
+    statistic_bytes = torch.finfo(_compute_dtype(dtype)).bits // 8
+    logit_bytes = torch.finfo(dtype).bits // 8
+    share = Fraction(world_size - 1, world_size)
+    return BytesPerToken(
+        vocab_size=vocab_size,
+        world_size=world_size,
+        statistics=2 * share * numbers * statistic_bytes,
+        gather_logits=share * vocab_size * logit_bytes,
+    )

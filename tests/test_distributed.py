@@ -1,0 +1,359 @@
+"""helpers.distributed (notebook 11): real processes on gloo against single-process PyTorch.
+
+Cheap by construction: each world size runs all its cases inside ONE run_on_ranks call
+(starting processes is what costs), on tiny tensors.
+"""
+
+import os
+import time
+from fractions import Fraction
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from helpers.distributed import (
+    BytesPerToken,
+    CrossEntropyCase,
+    RankError,
+    bytes_per_token,
+    default_start_method,
+    global_mean_cross_entropy,
+    global_mean_on_rank,
+    loss_parallel_on_rank,
+    mean_of_rank_means,
+    reference_cross_entropy,
+    run_on_ranks,
+    shard_boundaries,
+    vocab_parallel_cross_entropy,
+    vocab_parallel_on_rank,
+)
+
+RTOL = {torch.float64: 1e-10, torch.float32: 1e-5, torch.bfloat16: 2e-2}
+VOCAB = 13
+
+
+def make_case(name, dtype=torch.float64, *, tokens=6, vocab=VOCAB, scale=1.0, seed=0,
+              targets=None, **options):
+    generator = torch.Generator().manual_seed(seed)
+    logits = scale * torch.randn(tokens, vocab, generator=generator, dtype=torch.float64)
+    if targets is None:
+        targets = torch.randint(0, vocab, (tokens,), generator=generator)
+        targets[1] = -100 if options.get("ignore_index", -100) == -100 else targets[1]
+    if options.get("reduction") == "none":
+        incoming = torch.rand(tokens, generator=generator, dtype=torch.float64)
+        options["grad_output"] = incoming.to(dtype)
+    return CrossEntropyCase(name, logits.to(dtype), torch.as_tensor(targets), **options)
+
+
+def cases_for(world_size):
+    """Every case runs on world_size ranks; boundaries tuples are for that world size."""
+    uneven = {2: (0, 3, VOCAB), 4: (0, 1, 7, 7, VOCAB)}[world_size]  # 4: rank 2 holds nothing
+    no_target_on_rank_0 = torch.tensor([5, 9, 12, 4, 6, 11])  # rank 0 holds classes 0..2 or 0
+    return [
+        make_case("float64 mean"),
+        make_case("float32 mean", torch.float32),
+        make_case("uneven shards", boundaries=uneven),
+        make_case("rank 0 holds no target", boundaries=uneven, targets=no_target_on_rank_0),
+        make_case("all targets ignored", targets=torch.full((6,), -100)),
+        make_case("all ignored, sum", targets=torch.full((6,), -100), reduction="sum"),
+        make_case("large logits", scale=1e4, seed=1),
+        make_case("large logits float32", torch.float32, scale=1e4, seed=1),
+        make_case("label smoothing", label_smoothing=0.2),
+        make_case("smoothing, uneven, sum", label_smoothing=0.7, reduction="sum",
+                  boundaries=uneven),
+        make_case("smoothing 1", label_smoothing=1.0),
+        make_case("reduction none", reduction="none", label_smoothing=0.1),
+        make_case("reduction sum", reduction="sum", scale=3.0),
+        make_case("ignore_index is a class", ignore_index=4,
+                  targets=torch.tensor([4, 0, 4, 12, 7, 3])),
+        make_case("bfloat16", torch.bfloat16),
+    ]
+
+
+def assert_relative_close(got, expected, rtol, what):
+    assert got.shape == expected.shape and got.dtype == expected.dtype, what
+    if expected.isnan().all():
+        assert got.isnan().all(), (what, got)
+        return
+    scale = expected.abs().max().item()
+    difference = (got - expected).abs().max().item()
+    assert difference <= rtol * scale if scale > 0 else difference == 0, (what, difference, scale)
+
+
+def assert_matches_reference(results, cases, world_size):
+    assert len(results) == world_size
+    for index, case in enumerate(cases):
+        expected_loss, expected_grad = reference_cross_entropy(case)
+        bounds = case.bounds(world_size)
+        rtol = RTOL[case.logits.dtype]
+        for rank in range(world_size):
+            loss, grad = results[rank][index]
+            what = f"{case.name}, rank {rank} of {world_size}"
+            assert_relative_close(loss.float(), expected_loss.float(), rtol, what)
+            assert_relative_close(grad, expected_grad[:, bounds[rank]:bounds[rank + 1]], rtol, what)
+
+
+@pytest.fixture(scope="module")
+def results_by_world():
+    """One run_on_ranks call per world size, every case inside it."""
+    return {w: run_on_ranks(vocab_parallel_on_rank, w, cases_for(w), timeout=30)
+            for w in (2, 4)}
+
+
+@pytest.mark.parametrize("world_size", [2, 4])
+def test_vocab_parallel_matches_cross_entropy_on_the_full_logits(results_by_world, world_size):
+    assert_matches_reference(results_by_world[world_size], cases_for(world_size), world_size)
+
+
+def test_the_cases_meet_their_edge_cases(results_by_world):
+    """The cases are what their names say (a comparison of two nans proves little otherwise)."""
+    cases = {case.name: case for case in cases_for(4)}
+    bounds = cases["rank 0 holds no target"].bounds(4)
+    assert not (cases["rank 0 holds no target"].targets < bounds[1]).any()
+    assert bounds[2] == bounds[3]  # an empty shard
+    loss, grad = results_by_world[4][0][list(cases).index("all targets ignored")]
+    assert loss.isnan() and grad.shape == (6, 4) and (grad == 0).all()
+    _, grad = results_by_world[4][2][list(cases).index("uneven shards")]
+    assert grad.shape == (6, 0)
+    loss, _ = results_by_world[4][0][list(cases).index("large logits")]
+    assert loss.isfinite() and cases["large logits"].logits.abs().max() > 1e4
+
+
+def test_loss_parallel_agrees_and_rejects_label_smoothing():
+    """PyTorch's own loss_parallel on a DTensor sharded on the classes, gloo on the CPU."""
+    cases = [make_case("mean"), make_case("sum", reduction="sum"),
+             make_case("none", reduction="none"), make_case("float32", torch.float32, scale=1e4),
+             make_case("all ignored", targets=torch.full((6,), -100))]
+    ours = run_on_ranks(vocab_parallel_on_rank, 2, cases, timeout=30)
+    theirs = run_on_ranks(loss_parallel_on_rank, 2, cases, timeout=30)
+    assert_matches_reference(theirs, cases, 2)
+    for rank in range(2):
+        for (our_loss, our_grad), (loss, grad) in zip(ours[rank], theirs[rank], strict=True):
+            assert_relative_close(our_loss, loss, 1e-12, "ours vs loss_parallel")
+            assert_relative_close(our_grad, grad, 1e-12, "ours vs loss_parallel")
+    # torch 2.13: "aten.masked_fill_.Scalar got mixed torch.Tensor and DTensor, ..."
+    with pytest.raises(RankError, match="mixed torch.Tensor and DTensor"):
+        run_on_ranks(loss_parallel_on_rank, 2, [make_case("smooth", label_smoothing=0.1)])
+
+
+def test_global_mean_equals_one_process_and_mean_of_means_does_not():
+    generator = torch.Generator().manual_seed(3)
+    kept_per_rank = [5, 1, 3]  # padding leaves the ranks unequal counts
+    logits = [torch.randn(5, 7, generator=generator, dtype=torch.float64) for _ in kept_per_rank]
+    targets = [torch.randint(0, 7, (5,), generator=generator) for _ in kept_per_rank]
+    for kept, target in zip(kept_per_rank, targets, strict=True):
+        target[kept:] = -100
+    results = run_on_ranks(global_mean_on_rank, 3, logits, targets, timeout=30)
+
+    full = torch.cat(logits).requires_grad_(True)
+    expected = F.cross_entropy(full, torch.cat(targets))
+    expected.backward()
+    shares = torch.stack([loss for loss, _ in results])
+    assert_relative_close(shares.sum(), expected.detach(), 1e-12, "sum of shares")
+    assert_relative_close(torch.cat([grad for _, grad in results]), full.grad, 1e-12, "gradient")
+
+    leaves = [x.clone().requires_grad_(True) for x in logits]
+    wrong = mean_of_rank_means(leaves, targets)
+    wrong.backward()
+    assert abs(wrong.item() - expected.item()) > 1e-3  # 2.343 against 2.359 here
+    wrong_grad = torch.cat([leaf.grad for leaf in leaves])
+    assert (wrong_grad - full.grad).abs().max() > 0.1 * full.grad.abs().max()
+    balanced = [t.clone().fill_(0) for t in targets]
+    right = F.cross_entropy(torch.cat(logits), torch.cat(balanced))
+    assert_relative_close(mean_of_rank_means(logits, balanced), right, 1e-12, "equal counts")
+
+
+# ---- run_on_ranks: errors, timeouts, leftovers, start methods
+
+
+def pid_then(rank, world_size, folder, action):
+    """A rank that records its pid, then raises, hangs or dies (rank 1 only) or waits."""
+    with open(os.path.join(folder, f"rank{rank}.pid"), "w") as file:
+        file.write(str(os.getpid()))
+    if rank == 1 and action == "raise":
+        raise KeyError("the 1st rank's own message")
+    if rank == 1 and action == "die":
+        os._exit(3)
+    if action == "hang" or rank != 1:
+        time.sleep(60)  # the others wait, as a rank blocked in a collective would
+
+
+def assert_all_gone(folder, world_size):
+    pids = [int(open(os.path.join(folder, f"rank{r}.pid")).read()) for r in range(world_size)]
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_raising_rank_is_named_with_its_error_and_nothing_is_left(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(RankError) as caught:
+        run_on_ranks(pid_then, 3, str(tmp_path), "raise", timeout=20)
+    assert time.monotonic() - start < 10  # the others were stopped, not waited for
+    error = caught.value
+    assert error.rank == 1 and error.exception_type == "KeyError"
+    assert "rank 1 raised KeyError" in str(error) and "the 1st rank's own message" in str(error)
+    assert "pid_then" in error.rank_traceback
+    assert_all_gone(tmp_path, 3)
+
+
+def test_a_rank_that_dies_is_named(tmp_path):
+    with pytest.raises(RankError, match=r"rank 1 raised ProcessDied.*exit code 3"):
+        run_on_ranks(pid_then, 2, str(tmp_path), "die", timeout=20)
+    assert_all_gone(tmp_path, 2)
+
+
+def test_hanging_ranks_time_out_and_are_stopped(tmp_path):
+    with pytest.raises(TimeoutError, match=r"rank\(s\) \[0, 1\] of 2 did not finish within 1.5 s"):
+        run_on_ranks(pid_then, 2, str(tmp_path), "hang", timeout=1.5)
+    assert_all_gone(tmp_path, 2)
+
+
+def test_default_start_method_is_forkserver_where_there_is_one():
+    import multiprocessing
+
+    expected = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    assert default_start_method() == expected
+
+
+def test_spawn_runs_the_same_code():
+    case = make_case("spawned", reduction="sum")
+    results = run_on_ranks(vocab_parallel_on_rank, 1, [case], start_method="spawn", timeout=30)
+    assert_matches_reference(results, [case], 1)
+
+
+@pytest.mark.skipif(
+    not (dist.is_backend_available("nccl") and torch.cuda.device_count() >= 2),
+    reason="nccl needs a PyTorch build with NCCL and at least 2 GPUs (one per rank)",
+)
+def test_nccl_runs_the_same_code():
+    cases = cases_for(2)
+    assert_matches_reference(run_on_ranks(vocab_parallel_on_rank, 2, cases, backend="nccl"),
+                             cases, 2)
+
+
+# ---- input validation
+
+
+def top_level(rank, world_size):
+    return rank
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: run_on_ranks(top_level, 0), ValueError, "world_size must be at least 1"),
+        (lambda: run_on_ranks(top_level, 2.0), TypeError, "world_size must be an int"),
+        (lambda: run_on_ranks(top_level, True), TypeError, "world_size must be an int"),
+        (lambda: run_on_ranks(top_level, 2, timeout=0), ValueError, "timeout must be"),
+        (lambda: run_on_ranks(top_level, 2, timeout="9"), TypeError, "timeout must be"),
+        (lambda: run_on_ranks(top_level, 2, backend="carrier pigeon"), ValueError, "backend"),
+        (lambda: run_on_ranks(top_level, 2, backend=1), TypeError, "backend must be a string"),
+        (lambda: run_on_ranks(top_level, 2, start_method="teleport"), ValueError, "start_method"),
+        (lambda: run_on_ranks("top_level", 2), TypeError, "fn must be callable"),
+        (lambda: run_on_ranks(lambda r, w: r, 2), TypeError, "lambda"),
+        (lambda: run_on_ranks(top_level, 2, lambda: 0), TypeError, "picklable"),
+    ],
+)
+def test_run_on_ranks_rejects_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_function_of_main_is_refused_with_advice():
+    def in_notebook(rank, world_size):
+        return rank
+
+    in_notebook.__module__, in_notebook.__qualname__ = "__main__", "in_notebook"
+    with pytest.raises(TypeError, match=r"defined in __main__.*top level of a module"):
+        run_on_ranks(in_notebook, 2, start_method="spawn")
+
+
+@pytest.mark.skipif(dist.is_backend_available("nccl"), reason="this build has NCCL")
+def test_nccl_without_nccl_says_so():
+    with pytest.raises(ValueError, match="'nccl' is not available in this PyTorch build"):
+        run_on_ranks(top_level, 1, backend="nccl")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(local_logits=torch.zeros(3)), ValueError, "logits must be 2-D"),
+        (dict(local_logits=torch.zeros(3, 2, dtype=torch.int64)), TypeError, "floating point"),
+        (dict(local_logits=[[0.0]]), TypeError, "logits must be a torch.Tensor"),
+        (dict(targets=torch.zeros(3)), TypeError, "targets must be int64"),
+        (dict(targets=torch.zeros(2, dtype=torch.int64)), ValueError, "targets has 2 entries"),
+        (dict(targets=torch.zeros(3, 1, dtype=torch.int64)), ValueError, "targets must be 1-D"),
+        (dict(vocab_start=-1), ValueError, "vocab_start must be >= 0"),
+        (dict(vocab_start=1.0), TypeError, "vocab_start must be an int"),
+        (dict(reduction="avg"), ValueError, "reduction must be one of"),
+        (dict(label_smoothing=1.5), ValueError, r"label_smoothing must lie in \[0, 1\]"),
+        (dict(ignore_index=None), TypeError, "ignore_index must be an int"),
+        ({}, RuntimeError, "inside a process group"),
+    ],
+)
+def test_vocab_parallel_rejects_bad_input(kwargs, error, message):
+    arguments = dict(local_logits=torch.zeros(3, 2), targets=torch.zeros(3, dtype=torch.int64),
+                     vocab_start=0)
+    arguments.update(kwargs)
+    with pytest.raises(error, match=message):
+        vocab_parallel_cross_entropy(**arguments)
+
+
+def bad_layouts_on_rank(rank, world_size):
+    """Errors that need the other ranks (the global V, the tiling): each rank's messages."""
+    messages = []
+    logits = torch.zeros(2, 3)
+    attempts = [
+        (logits, torch.tensor([0, 6]), 3 * rank),  # 6 is outside [0, 6)
+        (logits, torch.tensor([0, 1]), 0),  # both ranks claim classes 0..2
+        (logits[: 1 + rank], torch.tensor([0] * (1 + rank)), 3 * rank),  # different tokens
+        (logits, torch.tensor([0, 1]), 4 * rank),  # a gap: classes 3 nobody holds
+    ]
+    for local, targets, start in attempts:
+        try:
+            vocab_parallel_cross_entropy(local, targets, start)
+            messages.append("no error")
+        except ValueError as error:
+            messages.append(str(error))
+    try:
+        global_mean_cross_entropy(logits, torch.tensor([0, 3]))
+        messages.append("no error")
+    except ValueError as error:
+        messages.append(str(error))
+    return messages
+
+
+def test_layout_errors_are_raised_on_every_rank():
+    per_rank = run_on_ranks(bad_layouts_on_rank, 2, timeout=30)
+    assert per_rank[0] == per_rank[1]  # the same error everywhere: no rank left waiting
+    out_of_range, overlap, tokens, gap, global_mean = per_rank[0]
+    assert "targets[1] = 6 is not a class index in [0, 6)" in out_of_range
+    assert "without gap or overlap" in overlap and "rank 1 starts at class 0" in overlap
+    assert "the same tokens" in tokens
+    assert "rank 1 starts at class 4" in gap
+    assert "targets[1] = 3 is not a class index in [0, 3)" in global_mean
+
+
+def test_shard_boundaries_cut_as_torch_chunk():
+    for vocab, world in [(13, 4), (10, 3), (3, 4), (8, 2)]:
+        bounds = shard_boundaries(vocab, world)
+        sizes = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+        chunks = [c.shape[0] for c in torch.arange(vocab).chunk(world)]
+        assert sizes[: len(chunks)] == chunks and sum(sizes) == vocab
+    with pytest.raises(ValueError, match="world_size must be at least 1"):
+        shard_boundaries(5, 0)
+
+
+def test_bytes_per_token_counts_ring_algorithms():
+    counted = bytes_per_token(50257, 4)
+    assert counted == BytesPerToken(50257, 4, statistics=18, gather_logits=150771)
+    assert counted.ratio == Fraction(150771, 18)
+    assert bytes_per_token(50257, 4, label_smoothing=True).statistics == 24
+    half = bytes_per_token(1000, 2, torch.bfloat16)
+    assert (half.statistics, half.gather_logits) == (12, 1000)  # statistics stay in float32
+    assert bytes_per_token(1000, 1).statistics == 0 == bytes_per_token(1000, 1).gather_logits
+    with pytest.raises(TypeError, match="dtype"):
+        bytes_per_token(10, 2, torch.int64)

@@ -81,7 +81,7 @@ def _one_hot_rows(local_logits, targets, vocab_start, ignore_index):
 
 
 def gradient_with_the_local_lse(local_logits, targets, vocab_start, lse, ignore_index=-100):
-    return SOLUTIONS.shard_gradient(local_logits, targets, vocab_start,
+    return SOLUTIONS.mean_shard_gradient(local_logits, targets, vocab_start,
                                     torch.logsumexp(local_logits, dim=1), ignore_index)
 
 
@@ -113,19 +113,19 @@ def gradient_ignored_rows_kept(local_logits, targets, vocab_start, lse, ignore_i
 
 def gradient_without_the_mean(local_logits, targets, vocab_start, lse, ignore_index=-100):
     kept = _kept(targets, ignore_index).sum().clamp(min=1)
-    return SOLUTIONS.shard_gradient(local_logits, targets, vocab_start, lse,
+    return SOLUTIONS.mean_shard_gradient(local_logits, targets, vocab_start, lse,
                                     ignore_index) * kept
 
 
 def gradient_divided_by_every_token(local_logits, targets, vocab_start, lse,
                                     ignore_index=-100):
     kept = _kept(targets, ignore_index).sum().clamp(min=1)
-    return SOLUTIONS.shard_gradient(local_logits, targets, vocab_start, lse,
+    return SOLUTIONS.mean_shard_gradient(local_logits, targets, vocab_start, lse,
                                     ignore_index) * kept / len(targets)
 
 
 def gradient_with_the_wrong_sign(local_logits, targets, vocab_start, lse, ignore_index=-100):
-    return -SOLUTIONS.shard_gradient(local_logits, targets, vocab_start, lse, ignore_index)
+    return -SOLUTIONS.mean_shard_gradient(local_logits, targets, vocab_start, lse, ignore_index)
 
 
 def gradient_dividing_by_zero(local_logits, targets, vocab_start, lse, ignore_index=-100):
@@ -194,15 +194,15 @@ CATALOGUE = [
     ("check_merge_shard_statistics", merge_without_the_shift, "exp(m_r) overflows"),
     ("check_merge_shard_statistics", merge_by_adding_logs, "logs of the sums were added"),
     ("check_merge_shard_statistics", merge_as_a_list, "return a torch tensor"),
-    ("check_shard_gradient", gradient_with_the_local_lse, "GLOBAL lse"),
-    ("check_shard_gradient", gradient_one_hot_on_every_rank, "every rank subtracted a one-hot"),
-    ("check_shard_gradient", gradient_target_not_shifted, "target - vocab_start"),
-    ("check_shard_gradient", gradient_ignored_rows_kept, "must get gradient 0"),
-    ("check_shard_gradient", gradient_without_the_mean, "1/(number of kept tokens) is missing"),
-    ("check_shard_gradient", gradient_divided_by_every_token, "the mean is over the kept"),
-    ("check_shard_gradient", gradient_with_the_wrong_sign, "wrong sign"),
-    ("check_shard_gradient", gradient_dividing_by_zero, "max(count, 1)"),
-    ("check_shard_gradient", gradient_with_f_one_hot, "raised RuntimeError"),
+    ("check_mean_shard_gradient", gradient_with_the_local_lse, "GLOBAL lse"),
+    ("check_mean_shard_gradient", gradient_one_hot_on_every_rank, "every rank subtracted a one-hot"),
+    ("check_mean_shard_gradient", gradient_target_not_shifted, "target - vocab_start"),
+    ("check_mean_shard_gradient", gradient_ignored_rows_kept, "must get gradient 0"),
+    ("check_mean_shard_gradient", gradient_without_the_mean, "1/(number of kept tokens) is missing"),
+    ("check_mean_shard_gradient", gradient_divided_by_every_token, "the mean is over the kept"),
+    ("check_mean_shard_gradient", gradient_with_the_wrong_sign, "wrong sign"),
+    ("check_mean_shard_gradient", gradient_dividing_by_zero, "max(count, 1)"),
+    ("check_mean_shard_gradient", gradient_with_f_one_hot, "raised RuntimeError"),
     ("check_data_parallel_loss", loss_mean_of_means, "mean of per-rank means"),
     ("check_data_parallel_loss", loss_mean_of_means_times_world_size, "mean of per-rank means"),
     ("check_data_parallel_loss", loss_without_the_world_size, "multiply by world_size"),
@@ -218,7 +218,7 @@ def test_every_exercise_has_at_least_five_wrong_answers():
     assert all(count >= 5 for count in counts.values()), counts
 
 
-@pytest.mark.parametrize("name", ["merge_shard_statistics", "shard_gradient",
+@pytest.mark.parametrize("name", ["merge_shard_statistics", "mean_shard_gradient",
                                   "data_parallel_loss"])
 def test_the_worked_solution_passes_in_plain_text(name):
     report = getattr(nb11, f"check_{name}")(getattr(SOLUTIONS, name))
@@ -241,7 +241,7 @@ def test_the_solutions_give_pytorchs_loss_and_gradient_on_a_batch_split_three_wa
     kept = targets != -100
     picked = logits[kept, targets[kept]]
     loss = (lse[kept] - picked).mean()
-    grad = torch.cat([SOLUTIONS.shard_gradient(shard, targets, start, lse)
+    grad = torch.cat([SOLUTIONS.mean_shard_gradient(shard, targets, start, lse)
                       for shard, start in zip(shards, starts, strict=True)], dim=1)
     leaf = logits.clone().requires_grad_(True)
     expected = F.cross_entropy(leaf, targets)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from helpers.checks.core import Case, Report, RuleBroken, compare_arrays, run_cases
 
-__all__ = ["check_merge_shard_statistics", "check_shard_gradient", "check_data_parallel_loss"]
+__all__ = ["check_merge_shard_statistics", "check_mean_shard_gradient", "check_data_parallel_loss"]
 
 
 def _require_function(candidate: object) -> None:
@@ -219,7 +219,7 @@ def _cases_shard_gradient() -> list[Case]:
     return cases
 
 
-def check_shard_gradient(candidate: Callable) -> Report:
+def check_mean_shard_gradient(candidate: Callable) -> Report:
     """Exercise 2: ``candidate(local_logits, targets, vocab_start, lse, ignore_index)`` =
     the gradient of the mean cross-entropy with respect to one rank's logits.
 

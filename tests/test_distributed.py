@@ -17,15 +17,21 @@ from helpers.distributed import (
     BytesPerToken,
     CrossEntropyCase,
     RankError,
+    all_reduce_demo,
     bytes_per_token,
+    data_parallel_on_rank,
     default_start_method,
     global_mean_cross_entropy,
     global_mean_on_rank,
+    global_statistics,
     loss_parallel_on_rank,
     mean_of_rank_means,
     reference_cross_entropy,
     run_on_ranks,
     shard_boundaries,
+    shard_gradient,
+    start_rank_server,
+    time_step_on_rank,
     vocab_parallel_cross_entropy,
     vocab_parallel_on_rank,
 )
@@ -121,43 +127,111 @@ def test_the_cases_meet_their_edge_cases(results_by_world):
     assert loss.isfinite() and cases["large logits"].logits.abs().max() > 1e4
 
 
+def loss_parallel_and_its_smoothing_error(rank, world_size, cases, smoothing_case):
+    """loss_parallel on the cases, then the error it raises for label smoothing (one call)."""
+    results = loss_parallel_on_rank(rank, world_size, cases)
+    try:
+        loss_parallel_on_rank(rank, world_size, [smoothing_case])
+    except RuntimeError as error:
+        return results, f"{type(error).__name__}: {error}"
+    return results, "no error"
+
+
 def test_loss_parallel_agrees_and_rejects_label_smoothing():
     """PyTorch's own loss_parallel on a DTensor sharded on the classes, gloo on the CPU."""
     cases = [make_case("mean"), make_case("sum", reduction="sum"),
              make_case("none", reduction="none"), make_case("float32", torch.float32, scale=1e4),
              make_case("all ignored", targets=torch.full((6,), -100))]
     ours = run_on_ranks(vocab_parallel_on_rank, 2, cases, timeout=30)
-    theirs = run_on_ranks(loss_parallel_on_rank, 2, cases, timeout=30)
+    outcome = run_on_ranks(loss_parallel_and_its_smoothing_error, 2, cases,
+                           make_case("smooth", label_smoothing=0.1), timeout=30)
+    theirs = [results for results, _ in outcome]
     assert_matches_reference(theirs, cases, 2)
     for rank in range(2):
         for (our_loss, our_grad), (loss, grad) in zip(ours[rank], theirs[rank], strict=True):
             assert_relative_close(our_loss, loss, 1e-12, "ours vs loss_parallel")
             assert_relative_close(our_grad, grad, 1e-12, "ours vs loss_parallel")
     # torch 2.13: "aten.masked_fill_.Scalar got mixed torch.Tensor and DTensor, ..."
-    with pytest.raises(RankError, match="mixed torch.Tensor and DTensor"):
-        run_on_ranks(loss_parallel_on_rank, 2, [make_case("smooth", label_smoothing=0.1)])
+    assert "RuntimeError" in outcome[0][1] and "mixed torch.Tensor and DTensor" in outcome[0][1]
 
 
-def test_global_mean_equals_one_process_and_mean_of_means_does_not():
+def padded_batches(world_size=3, tokens=5, features=4, vocab=7):
+    """Each rank's batch; padding leaves the ranks 5, 1 and 3 kept tokens."""
     generator = torch.Generator().manual_seed(3)
-    kept_per_rank = [5, 1, 3]  # padding leaves the ranks unequal counts
-    logits = [torch.randn(5, 7, generator=generator, dtype=torch.float64) for _ in kept_per_rank]
-    targets = [torch.randint(0, 7, (5,), generator=generator) for _ in kept_per_rank]
-    for kept, target in zip(kept_per_rank, targets, strict=True):
+    inputs = [torch.randn(tokens, features, generator=generator, dtype=torch.float64)
+              for _ in range(world_size)]
+    weight = torch.randn(features, vocab, generator=generator, dtype=torch.float64)
+    targets = [torch.randint(0, vocab, (tokens,), generator=generator) for _ in range(world_size)]
+    for kept, target in zip([5, 1, 3], targets, strict=True):
         target[kept:] = -100
-    results = run_on_ranks(global_mean_on_rank, 3, logits, targets, timeout=30)
+    return inputs, weight, targets
 
+
+def bad_layouts_on_rank(rank, world_size):
+    """Errors that need the other ranks (the global V, the tiling): each rank's messages."""
+    messages = []
+    logits = torch.zeros(2, 3)
+    vocab = 3 * world_size
+    attempts = [
+        (logits, torch.tensor([0, vocab]), 3 * rank),  # outside [0, V)
+        (logits, torch.tensor([0, 1]), 0),  # every rank claims classes 0..2
+        # rank r holds r + 1 tokens:
+        (torch.zeros(1 + rank, 3), torch.zeros(1 + rank, dtype=torch.int64), 3 * rank),
+        (logits, torch.tensor([0, 1]), 4 * rank),  # a gap: class 3 is nobody's
+    ]
+    for local, targets, start in attempts:
+        try:
+            vocab_parallel_cross_entropy(local, targets, start)
+            messages.append("no error")
+        except ValueError as error:
+            messages.append(str(error))
+    try:
+        global_mean_cross_entropy(logits, torch.tensor([0, 3]))
+        messages.append("no error")
+    except ValueError as error:
+        messages.append(str(error))
+    return messages
+
+
+def on_three_ranks(rank, world_size, inputs, weight, targets, full_logits, full_targets):
+    """Everything else that needs processes, in one call (starting processes is the cost)."""
+    logits = [x @ weight for x in inputs]
+    bounds = shard_boundaries(full_logits.shape[1], world_size)
+    shard = full_logits[:, bounds[rank]:bounds[rank + 1]]
+    return {
+        "global mean": global_mean_on_rank(rank, world_size, logits, targets),
+        "data parallel": data_parallel_on_rank(rank, world_size, inputs, targets, weight),
+        "demo": all_reduce_demo(rank, world_size),
+        "timing": time_step_on_rank(rank, world_size, 4, 10, repeats=1),
+        "statistics": global_statistics(shard, full_targets, bounds[rank], logit_sum=True),
+        "layout errors": bad_layouts_on_rank(rank, world_size),
+    }
+
+
+@pytest.fixture(scope="module")
+def three_ranks():
+    inputs, weight, targets = padded_batches()
+    case = make_case("statistics", tokens=4, vocab=8)
+    results = run_on_ranks(on_three_ranks, 3, inputs, weight, targets, case.logits, case.targets,
+                           timeout=30)
+    return results, (inputs, weight, targets), case
+
+
+def test_global_mean_equals_one_process_and_mean_of_means_does_not(three_ranks):
+    results, (inputs, weight, targets), _ = three_ranks
+    logits = [x @ weight for x in inputs]
     full = torch.cat(logits).requires_grad_(True)
     expected = F.cross_entropy(full, torch.cat(targets))
     expected.backward()
-    shares = torch.stack([loss for loss, _ in results])
+    shares = torch.stack([r["global mean"][0] for r in results])
     assert_relative_close(shares.sum(), expected.detach(), 1e-12, "sum of shares")
-    assert_relative_close(torch.cat([grad for _, grad in results]), full.grad, 1e-12, "gradient")
+    rows = torch.cat([r["global mean"][1] for r in results])
+    assert_relative_close(rows, full.grad, 1e-12, "gradient of each rank's logits")
 
     leaves = [x.clone().requires_grad_(True) for x in logits]
     wrong = mean_of_rank_means(leaves, targets)
     wrong.backward()
-    assert abs(wrong.item() - expected.item()) > 1e-3  # 2.343 against 2.359 here
+    assert abs(wrong.item() - expected.item()) > 0.1  # counts 5, 1 and 3
     wrong_grad = torch.cat([leaf.grad for leaf in leaves])
     assert (wrong_grad - full.grad).abs().max() > 0.1 * full.grad.abs().max()
     balanced = [t.clone().fill_(0) for t in targets]
@@ -165,19 +239,79 @@ def test_global_mean_equals_one_process_and_mean_of_means_does_not():
     assert_relative_close(mean_of_rank_means(logits, balanced), right, 1e-12, "equal counts")
 
 
+def test_data_parallel_weight_gradient(three_ranks):
+    """Summed over ranks, the global mean's weight gradient is one process's; DDP's average
+    of per-rank means is not."""
+    results, (inputs, weight, targets), _ = three_ranks
+    shared = weight.clone().requires_grad_(True)
+    F.cross_entropy(torch.cat(inputs) @ shared, torch.cat(targets)).backward()
+    for rank, result in enumerate(results):
+        assert_relative_close(result["data parallel"]["global mean"], shared.grad, 1e-12,
+                              f"rank {rank}")
+        error = (result["data parallel"]["mean of means"] - shared.grad).abs().max()
+        assert error > 0.1 * shared.grad.abs().max()
+    shares = torch.stack([r["data parallel"]["loss share"] for r in results])
+    assert_relative_close(shares.sum(), torch.stack([r["global mean"][0] for r in results]).sum(),
+                          1e-12, "loss shares")
+
+
+def test_all_reduce_demo_and_timing_and_statistics(three_ranks):
+    results, _, case = three_ranks
+    for rank, result in enumerate(results):
+        assert result["demo"] == {"backend": "gloo", "rank": rank, "before": (rank + 1) ** 2,
+                                  "sum": 14.0, "max": 9.0}
+        timing = result["timing"]
+        assert set(timing) == {"three all-reduces", "all-gather the logits"}
+        assert all(0 < seconds < 30 for seconds in timing.values())
+        log_sum_exp, target_logit, logit_sum = result["statistics"]
+        kept = case.targets != -100
+        assert_relative_close(log_sum_exp, case.logits.logsumexp(dim=1), 1e-12, "log-sum-exp")
+        picked = case.logits.gather(1, case.targets.clamp(min=0)[:, None])[:, 0]
+        assert_relative_close(target_logit, torch.where(kept, picked, 0.0), 1e-12, "target")
+        assert_relative_close(logit_sum, case.logits.sum(dim=1), 1e-12, "logit sum")
+
+
+def test_layout_errors_are_raised_on_every_rank(three_ranks):
+    per_rank = [result["layout errors"] for result in three_ranks[0]]
+    assert per_rank[0] == per_rank[1] == per_rank[2]  # the same error everywhere
+    out_of_range, overlap, tokens, gap, global_mean = per_rank[0]
+    assert "targets[1] = 9 is not a class index in [0, 9)" in out_of_range
+    assert "without gap or overlap" in overlap and "starts at class 0" in overlap
+    assert "the same tokens" in tokens
+    assert "rank 1 starts at class 4" in gap
+    assert "targets[1] = 3 is not a class index in [0, 3)" in global_mean
+
+
+def test_shard_gradient_is_the_rows_of_cross_entropys_gradient():
+    """Without processes: with the full logits as the only shard, shard_gradient must be
+    F.cross_entropy's per-token gradient; with a shard, that gradient's columns."""
+    case = make_case("local", label_smoothing=0.3, ignore_index=4,
+                     targets=torch.tensor([4, 0, 4, 12, 7, 3]))
+    logits = case.logits.clone().requires_grad_(True)
+    F.cross_entropy(logits, case.targets, ignore_index=4, label_smoothing=0.3,
+                    reduction="sum").backward()
+    log_sum_exp = case.logits.logsumexp(dim=1)
+    for start, stop in [(0, VOCAB), (0, 5), (5, 13), (7, 7)]:
+        got = shard_gradient(case.logits[:, start:stop], case.targets, start, log_sum_exp,
+                             ignore_index=4, label_smoothing=0.3, vocab_size=VOCAB)
+        assert_relative_close(got, logits.grad[:, start:stop], 1e-12, f"columns {start}:{stop}")
+
+
 # ---- run_on_ranks: errors, timeouts, leftovers, start methods
 
 
 def pid_then(rank, world_size, folder, action):
-    """A rank that records its pid, then raises, hangs or dies (rank 1 only) or waits."""
+    """A rank that records its pid; then rank 1 raises, dies or hangs, and the others wait
+    for it in a collective (or, for "hang", sleep)."""
     with open(os.path.join(folder, f"rank{rank}.pid"), "w") as file:
         file.write(str(os.getpid()))
-    if rank == 1 and action == "raise":
+    if action == "hang":
+        time.sleep(60)
+    elif rank == 1 and action == "raise":
         raise KeyError("the 1st rank's own message")
-    if rank == 1 and action == "die":
+    elif rank == 1 and action == "die":
         os._exit(3)
-    if action == "hang" or rank != 1:
-        time.sleep(60)  # the others wait, as a rank blocked in a collective would
+    dist.barrier()
 
 
 def assert_all_gone(folder, world_size):
@@ -188,19 +322,20 @@ def assert_all_gone(folder, world_size):
 
 
 def test_a_raising_rank_is_named_with_its_error_and_nothing_is_left(tmp_path):
-    start = time.monotonic()
-    with pytest.raises(RankError) as caught:
-        run_on_ranks(pid_then, 3, str(tmp_path), "raise", timeout=20)
-    assert time.monotonic() - start < 10  # the others were stopped, not waited for
+    with pytest.raises(RankError) as caught:  # not TimeoutError: rank 0 was not waited for
+        run_on_ranks(pid_then, 2, str(tmp_path), "raise", timeout=20)
     error = caught.value
     assert error.rank == 1 and error.exception_type == "KeyError"
     assert "rank 1 raised KeyError" in str(error) and "the 1st rank's own message" in str(error)
     assert "pid_then" in error.rank_traceback
-    assert_all_gone(tmp_path, 3)
+    # rank 0, waiting in a barrier, failed because rank 1 left: listed after it
+    assert [rank for rank, _ in error.other_ranks] == [0]
+    assert "Then, probably because of it:\n  rank 0: " in str(error)
+    assert_all_gone(tmp_path, 2)
 
 
 def test_a_rank_that_dies_is_named(tmp_path):
-    with pytest.raises(RankError, match=r"rank 1 raised ProcessDied.*exit code 3"):
+    with pytest.raises(RankError, match=r"rank 1 died: .*exit code 3"):
         run_on_ranks(pid_then, 2, str(tmp_path), "die", timeout=20)
     assert_all_gone(tmp_path, 2)
 
@@ -216,6 +351,9 @@ def test_default_start_method_is_forkserver_where_there_is_one():
 
     expected = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     assert default_start_method() == expected
+    assert start_rank_server() == expected
+    with pytest.raises(ValueError, match="start_method must be one of"):
+        start_rank_server("teleport")
 
 
 def test_spawn_runs_the_same_code():
@@ -300,41 +438,6 @@ def test_vocab_parallel_rejects_bad_input(kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         vocab_parallel_cross_entropy(**arguments)
-
-
-def bad_layouts_on_rank(rank, world_size):
-    """Errors that need the other ranks (the global V, the tiling): each rank's messages."""
-    messages = []
-    logits = torch.zeros(2, 3)
-    attempts = [
-        (logits, torch.tensor([0, 6]), 3 * rank),  # 6 is outside [0, 6)
-        (logits, torch.tensor([0, 1]), 0),  # both ranks claim classes 0..2
-        (logits[: 1 + rank], torch.tensor([0] * (1 + rank)), 3 * rank),  # different tokens
-        (logits, torch.tensor([0, 1]), 4 * rank),  # a gap: classes 3 nobody holds
-    ]
-    for local, targets, start in attempts:
-        try:
-            vocab_parallel_cross_entropy(local, targets, start)
-            messages.append("no error")
-        except ValueError as error:
-            messages.append(str(error))
-    try:
-        global_mean_cross_entropy(logits, torch.tensor([0, 3]))
-        messages.append("no error")
-    except ValueError as error:
-        messages.append(str(error))
-    return messages
-
-
-def test_layout_errors_are_raised_on_every_rank():
-    per_rank = run_on_ranks(bad_layouts_on_rank, 2, timeout=30)
-    assert per_rank[0] == per_rank[1]  # the same error everywhere: no rank left waiting
-    out_of_range, overlap, tokens, gap, global_mean = per_rank[0]
-    assert "targets[1] = 6 is not a class index in [0, 6)" in out_of_range
-    assert "without gap or overlap" in overlap and "rank 1 starts at class 0" in overlap
-    assert "the same tokens" in tokens
-    assert "rank 1 starts at class 4" in gap
-    assert "targets[1] = 3 is not a class index in [0, 3)" in global_mean
 
 
 def test_shard_boundaries_cut_as_torch_chunk():

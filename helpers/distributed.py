@@ -379,7 +379,9 @@ def run_on_ranks(
         # The server imports these once; each rank is then a fork that imports nothing.
         context.set_forkserver_preload(_PRELOAD)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = max(1, (cores or 1) // world_size)
+    # A forked rank runs on one thread: OpenMP's pool, inherited from a caller that used it,
+    # hangs a forked child's first parallel operation (measured), unless the child stays on 1.
+    threads = 1 if method == "fork" else max(1, (cores or 1) // world_size)
     # This process serves the rendezvous: port 0 lets the system pick a free port, so two
     # calls at once (pytest-xdist workers) never collide.
     store = dist.TCPStore(
@@ -883,15 +885,17 @@ def vocab_parallel_on_rank(
     shards' gradients, concatenated, equal the reference gradient. Notebook 11
     (11_cross_entropy_across_processes).
     """
+    device = _rank_device(rank)
     results = []
     for case in cases:
         bounds = case.bounds(world_size)
-        shard = case.logits[:, bounds[rank]:bounds[rank + 1]].clone().requires_grad_(True)
+        shard = case.logits[:, bounds[rank]:bounds[rank + 1]].to(device).clone()
+        shard.requires_grad_(True)
         loss = vocab_parallel_cross_entropy(
-            shard, case.targets, bounds[rank], ignore_index=case.ignore_index,
+            shard, case.targets.to(device), bounds[rank], ignore_index=case.ignore_index,
             reduction=case.reduction, label_smoothing=case.label_smoothing,
         )
-        _backward(loss, case.incoming_gradient())
+        _backward(loss, case.incoming_gradient().to(device))
         results.append((loss.detach(), shard.grad))
     return results
 
@@ -965,8 +969,10 @@ def global_mean_on_rank(
     concatenated, and the gradient equals that mean's gradient for these rows.
     Notebook 11 (11_cross_entropy_across_processes).
     """
-    logits = logits_per_rank[rank].detach().clone().requires_grad_(True)
-    loss = global_mean_cross_entropy(logits, targets_per_rank[rank], ignore_index=ignore_index)
+    device = _rank_device(rank)
+    logits = logits_per_rank[rank].detach().to(device).clone().requires_grad_(True)
+    targets = targets_per_rank[rank].to(device)
+    loss = global_mean_cross_entropy(logits, targets, ignore_index=ignore_index)
     loss.backward()
     # Each rank's logits are its own rows: the gradient of the global mean for them is
     # exactly this rank's; a model's shared weights would all-reduce (SUM) theirs.

@@ -288,6 +288,8 @@ def _wrong_loss(kind: str):
         tokens = len(targets)
         return {
             "mean_of_means": lambda: F.cross_entropy(logits, targets, ignore_index=ignore_index),
+            "own_mean_times_world_size": lambda: world_size * F.cross_entropy(
+                logits, targets, ignore_index=ignore_index),
             "no_world_size": lambda: summed / total_kept,
             "divided_by_world_size": lambda: summed / (total_kept * world_size),
             "with_padding": lambda: summed * world_size / (tokens * world_size),
@@ -343,6 +345,9 @@ def _cases_data_parallel_loss() -> list[Case]:
                 ("mean_of_means", "that is each rank's own mean (the mean of per-rank "
                  "means): a token on a rank with more padding weighs more; divide each "
                  "rank's sum by the GLOBAL count of kept tokens"),
+                ("own_mean_times_world_size", "each rank's own mean times world_size: the "
+                 "factor undoes DDP's average, but each rank still divides by its own count "
+                 "of kept tokens; divide the sum by the GLOBAL count, total_kept"),
                 ("no_world_size", "DDP averages the ranks' gradients (divides by the world "
                  "size): multiply by world_size to undo it"),
                 ("divided_by_world_size", "divided by world_size; DDP already divides: "

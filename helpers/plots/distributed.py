@@ -102,18 +102,20 @@ def plot_vocabulary_shards(
     for rank, (start, size) in enumerate(zip(_starts(sizes), sizes, strict=True)):
         ax.add_patch(Rectangle((start, 0), size, tokens, facecolor=_rank_color(rank),
                                alpha=0.45, edgecolor="black", linewidth=1.5))
-        if size >= 0.08 * vocab:  # room for the label
-            ax.text(start + size / 2, tokens / 2, f"rank {rank}\n{size:,} classes",
+        if size >= 0.08 * vocab:  # room for the label, on three short lines
+            ax.text(start + size / 2, tokens / 2, f"rank {rank}\n{size:,}\nclasses",
                     ha="center", va="center", fontsize=SLIDE_FONT)
     ax.set_xlim(0, vocab)
     ax.set_ylim(tokens, 0)
-    ax.set_xticks(_starts(sizes) + [vocab])
+    edges = _starts(sizes) + [vocab]
+    # Every boundary is ticked; with many ranks only the two ends are numbered.
+    labels = [f"{edge:,}" if len(sizes) <= 4 or edge in (0, vocab) else "" for edge in edges]
+    ax.set_xticks(edges, labels)
     ax.set_yticks([0, tokens], ["0", f"N = {tokens:,}"])
     ax.set_xlabel(f"class (V = {vocab:,} in all); each rank computes only its columns")
     ax.set_ylabel("token")
     ax.set_title(f"the logits N x V, cut into {len(sizes)} column shards")
     _slide_fonts(ax)
-    ax.tick_params(axis="x", labelsize=SLIDE_FONT, labelrotation=0)
     return ax
 
 

@@ -120,10 +120,14 @@ def default_start_method() -> str:
     ``forkserver`` where the platform has it (Linux, macOS), else ``spawn`` (Windows).
     ``forkserver`` starts one clean server process that imports PyTorch and this module once
     (:func:`multiprocessing.set_forkserver_preload`); every rank is then a cheap fork of that
-    server. ``fork`` of the caller is not the default: a parent that has run a parallel
-    PyTorch operation (any notebook has) leaves OpenMP's thread pool in a state in which a
-    forked child hangs at its first parallel operation (measured with torch 2.13: a matrix
-    product and a softmax both hang), and a Jupyter kernel runs threads of its own.
+    server. ``fork`` of the caller is not the default, because a fork copies one thread of
+    a process that may run several (measured with torch 2.13 on Linux): after the caller
+    has run a parallel PyTorch operation (any notebook has), a forked child hangs at its
+    first parallel operation (a matrix product, a softmax) unless it stays on one thread;
+    and ranks forked while this process served the rendezvous store on a thread hung in
+    gloo's set-up in 2 of 3 runs with 4 ranks. :func:`run_on_ranks` avoids both (forked ranks
+    run on one thread, the store starts after the forks), but a Jupyter kernel runs threads
+    of its own. ``fork`` remains an option: the cheapest, and fn may be defined anywhere.
     """
     methods = multiprocessing.get_all_start_methods()
     return "forkserver" if "forkserver" in methods else "spawn"
@@ -181,7 +185,7 @@ def _check_picklable_function(fn: Callable[..., Any], args: tuple, method: str) 
     module = getattr(fn, "__module__", None)
     advice = (
         "define it at the top level of a module the ranks can import (a .py file on the "
-        "path, e.g. in helpers/), or use start_method='fork' on Linux"
+        "path, e.g. in helpers/)"
     )
     if module == "__main__" or module is None:
         raise TypeError(
@@ -223,6 +227,18 @@ def _error_message(error: BaseException) -> bytes:
     )
 
 
+def _death_notice(exit_code: int | None, method: str) -> str:
+    """Why a rank may have ended without sending anything."""
+    notice = f"the process ended without a result (exit code {exit_code})"
+    if exit_code == 1 and method != "fork":
+        notice += (
+            "; it failed before running fn, and its own error output says why. A script "
+            "that calls run_on_ranks must guard its top level with "
+            "`if __name__ == \"__main__\":` (every rank imports the main script)"
+        )
+    return notice
+
+
 def _first_failure(failures: dict[int, tuple], world_size: int, stopped: list[int]) -> RankError:
     """The failure that most probably caused the others, with the others listed.
 
@@ -243,7 +259,6 @@ def _rank_main(
     rank: int,
     world_size: int,
     backend: str,
-    store_port: int,
     timeout: float,
     payload: bytes | tuple,
     threads: int,
@@ -255,6 +270,9 @@ def _rank_main(
         fn, args = pickle.loads(payload) if isinstance(payload, bytes) else payload
         if backend == "nccl":
             torch.cuda.set_device(rank)
+        if not connection.poll(timeout):
+            raise TimeoutError("the caller sent no rendezvous port")
+        store_port = connection.recv()
         store = dist.TCPStore(
             _HOST, store_port, is_master=False, timeout=timedelta(seconds=timeout)
         )
@@ -382,12 +400,7 @@ def run_on_ranks(
     # A forked rank runs on one thread: OpenMP's pool, inherited from a caller that used it,
     # hangs a forked child's first parallel operation (measured), unless the child stays on 1.
     threads = 1 if method == "fork" else max(1, (cores or 1) // world_size)
-    # This process serves the rendezvous: port 0 lets the system pick a free port, so two
-    # calls at once (pytest-xdist workers) never collide.
-    store = dist.TCPStore(
-        _HOST, 0, world_size=None, is_master=True, wait_for_workers=False,
-        timeout=timedelta(seconds=timeout),
-    )
+    store = None
     processes: list[multiprocessing.process.BaseProcess] = []
     receivers: dict[multiprocessing.connection.Connection, int] = {}
     results: dict[int, Any] = {}
@@ -395,17 +408,29 @@ def run_on_ranks(
     grace_end = 0.0
     try:
         for rank in range(world_size):
-            receiver, sender = context.Pipe(duplex=False)
+            receiver, sender = context.Pipe(duplex=True)
             process = context.Process(
                 target=_rank_main,
-                args=(rank, world_size, backend, store.port, timeout, payload, threads, sender),
+                args=(rank, world_size, backend, timeout, payload, threads, sender),
                 name=f"rank-{rank}",
                 daemon=True,
             )
             process.start()
-            sender.close()  # the rank holds the only writing end: its exit ends the pipe
+            sender.close()  # the rank holds the only other end: its exit ends the pipe
             processes.append(process)
             receivers[receiver] = rank
+        # This process serves the rendezvous, started only now: a thread running while ranks
+        # are forked (start_method="fork") hung gloo's set-up in the children (measured).
+        # Port 0 lets the system pick a free port: calls at once (pytest-xdist) never collide.
+        store = dist.TCPStore(
+            _HOST, 0, world_size=None, is_master=True, wait_for_workers=False,
+            timeout=timedelta(seconds=timeout),
+        )
+        for receiver in receivers:
+            try:
+                receiver.send(store.port)
+            except OSError:  # that rank is gone already; the loop below reads why
+                pass
         deadline = time.monotonic() + timeout
         while receivers:
             remaining = deadline - time.monotonic()
@@ -421,8 +446,7 @@ def run_on_ranks(
                     processes[rank].join(1.0)
                     message = (
                         "error", "ProcessDied",
-                        f"the process ended without a result (exit code "
-                        f"{processes[rank].exitcode})", "", time.time(),
+                        _death_notice(processes[rank].exitcode, method), "", time.time(),
                     )
                 finally:
                     receiver.close()

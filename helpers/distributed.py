@@ -849,6 +849,22 @@ class CrossEntropyCase:
     label_smoothing: float = 0.0
     grad_output: torch.Tensor | None = None
 
+    def __post_init__(self) -> None:
+        """Check the case as F.cross_entropy would, with the case's name in the message."""
+        try:
+            _check_logits_and_targets(self.logits, self.targets)
+            _check_loss_options(self.ignore_index, self.reduction, self.label_smoothing)
+            _check_targets_in_range(self.targets, self.logits.shape[1], self.ignore_index)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"case {self.name!r}: {error}") from None
+        if self.grad_output is not None:
+            expected = tuple(self.targets.shape) if self.reduction == "none" else ()
+            if tuple(self.grad_output.shape) != expected:
+                raise ValueError(
+                    f"case {self.name!r}: grad_output must have shape {expected} for "
+                    f"reduction={self.reduction!r}, got {tuple(self.grad_output.shape)}"
+                )
+
     def bounds(self, world_size: int) -> list[int]:
         """The boundaries for ``world_size`` ranks, checked."""
         vocab_size = self.logits.shape[1]

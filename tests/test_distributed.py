@@ -442,6 +442,18 @@ def test_vocab_parallel_rejects_bad_input(kwargs, error, message):
         vocab_parallel_cross_entropy(**arguments)
 
 
+def test_a_case_is_checked_when_made():
+    logits, targets = torch.zeros(2, 3), torch.tensor([0, -100])
+    with pytest.raises(ValueError, match=r"case 'x': targets\[1\] = -100 is not a class index"):
+        CrossEntropyCase("x", logits, targets, ignore_index=5)
+    with pytest.raises(ValueError, match=r"case 'y': grad_output must have shape \(2,\)"):
+        CrossEntropyCase("y", logits, targets, reduction="none", grad_output=torch.ones(()))
+    with pytest.raises(TypeError, match="case 'z': targets must be int64"):
+        CrossEntropyCase("z", logits, targets.float())
+    with pytest.raises(ValueError, match=r"case 'w': boundaries must rise from 0 to 3"):
+        CrossEntropyCase("w", logits, targets, boundaries=(0, 2, 1)).bounds(2)
+
+
 def test_shard_boundaries_cut_as_torch_chunk():
     for vocab, world in [(13, 4), (10, 3), (3, 4), (8, 2)]:
         bounds = shard_boundaries(vocab, world)

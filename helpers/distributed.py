@@ -56,6 +56,8 @@ __all__ = [
     "data_parallel_on_rank",
     "all_reduce_demo",
     "time_step_on_rank",
+    "vocab_parallel_linear_cross_entropy",
+    "linear_cross_entropy_on_rank",
     "BytesPerToken",
     "bytes_per_token",
 ]
@@ -1141,6 +1143,161 @@ def time_step_on_rank(
             times.append(time.perf_counter() - begin)
         best[name] = min(times[1:])
     return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Stretch: notebook 08's fused linear cross-entropy on vocabulary shards
+# ---------------------------------------------------------------------------------------------
+
+
+def _chunks(classes: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + chunk_size, classes)) for start in range(0, classes, chunk_size)]
+
+
+class _VocabParallelLinearCrossEntropy(torch.autograd.Function):
+    """Each rank holds rows of the output layer; logits exist one chunk of classes at a time."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        hidden: torch.Tensor,
+        weight: torch.Tensor,
+        targets: torch.Tensor,
+        vocab_start: int,
+        group: Any,
+        ignore_index: int,
+        reduction: str,
+        chunk_size: int,
+    ) -> torch.Tensor:
+        tokens, classes = hidden.shape[0], weight.shape[0]
+        row_max = hidden.new_full((tokens,), float("-inf"))
+        sum_exp = hidden.new_zeros(tokens)
+        target_logit = hidden.new_zeros(tokens)
+        local = targets - vocab_start
+        for start, stop in _chunks(classes, chunk_size):  # 07's merge rule, chunk by chunk
+            logits = hidden @ weight[start:stop].T
+            new_max = torch.maximum(row_max, logits.max(dim=1).values)
+            sum_exp = sum_exp * torch.exp(row_max - new_max) + torch.exp(
+                logits - new_max[:, None]
+            ).sum(dim=1)
+            row_max = new_max
+            here = (targets != ignore_index) & (local >= start) & (local < stop)
+            target_logit[here] = logits[here, local[here] - start]
+        # the same three all-reduces as vocab_parallel_cross_entropy
+        global_max = row_max.clone()
+        dist.all_reduce(global_max, op=dist.ReduceOp.MAX, group=group)
+        sum_exp = torch.where(sum_exp > 0, sum_exp * torch.exp(row_max - global_max), sum_exp)
+        dist.all_reduce(sum_exp, op=dist.ReduceOp.SUM, group=group)
+        dist.all_reduce(target_logit, op=dist.ReduceOp.SUM, group=group)
+        log_sum_exp = global_max + torch.log(sum_exp)
+        kept = targets != ignore_index
+        losses = torch.where(kept, log_sum_exp - target_logit, torch.zeros_like(log_sum_exp))
+        kept_count = int(kept.sum())
+        if reduction == "none":
+            loss = losses
+        elif reduction == "sum":
+            loss = losses.sum()
+        else:
+            loss = losses.sum() / kept_count if kept_count else losses.new_tensor(float("nan"))
+        ctx.save_for_backward(hidden, weight, targets, log_sum_exp)
+        ctx.options = (vocab_start, group, ignore_index, reduction, chunk_size, kept_count)
+        return loss
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple:  # type: ignore[override]
+        hidden, weight, targets, log_sum_exp = ctx.saved_tensors
+        vocab_start, group, ignore_index, reduction, chunk_size, kept_count = ctx.options
+        if reduction == "none":
+            scale = grad_output[:, None]
+        elif reduction == "sum":
+            scale = grad_output
+        else:
+            scale = grad_output / max(kept_count, 1)
+        grad_hidden = torch.zeros_like(hidden)
+        grad_weight = torch.zeros_like(weight)
+        for start, stop in _chunks(weight.shape[0], chunk_size):  # recomputed, then dropped
+            logits = hidden @ weight[start:stop].T
+            gradient = shard_gradient(
+                logits, targets, vocab_start + start, log_sum_exp, ignore_index
+            ) * scale
+            grad_weight[start:stop] = gradient.T @ hidden
+            grad_hidden += gradient @ weight[start:stop]
+        # hidden is the same on every rank and each rank saw only its classes: the hidden
+        # state's gradient is the SUM of the ranks' parts (the backward's only communication)
+        dist.all_reduce(grad_hidden, op=dist.ReduceOp.SUM, group=group)
+        return grad_hidden, grad_weight, None, None, None, None, None, None
+
+
+def vocab_parallel_linear_cross_entropy(
+    hidden: torch.Tensor,
+    weight_shard: torch.Tensor,
+    targets: torch.Tensor,
+    vocab_start: int,
+    group: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    chunk_size: int = 4096,
+) -> torch.Tensor:
+    """Notebook 08's fused linear cross-entropy with the output layer split by classes.
+
+    Notebook 11 (11_cross_entropy_across_processes). ``hidden`` (N, D) is the same on every
+    rank; ``weight_shard`` (V_r, D) holds the rows of the output layer for classes
+    ``vocab_start .. vocab_start + V_r - 1``. The loss equals
+    ``F.cross_entropy(hidden @ W.T, targets)`` for the full ``W``: no rank ever holds more
+    than ``N x chunk_size`` logits. The forward sends the same three numbers per token as
+    :func:`vocab_parallel_cross_entropy`; the backward recomputes each chunk's logits and
+    all-reduces (SUM) the hidden state's gradient, ``N x D`` numbers, since every rank's
+    classes contribute to it. No bias, no label smoothing.
+    """
+    _check_logits_and_targets(hidden, targets)
+    if not isinstance(weight_shard, torch.Tensor) or weight_shard.dim() != 2:
+        raise ValueError("weight_shard must be a 2-D tensor (classes of this rank, D)")
+    if weight_shard.shape[1] != hidden.shape[1] or weight_shard.dtype != hidden.dtype:
+        raise ValueError(
+            f"weight_shard {tuple(weight_shard.shape)} {weight_shard.dtype} does not match "
+            f"hidden {tuple(hidden.shape)} {hidden.dtype} (same D and dtype)"
+        )
+    if isinstance(vocab_start, bool) or not isinstance(vocab_start, int) or vocab_start < 0:
+        raise ValueError(f"vocab_start must be an int >= 0, got {vocab_start!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    _check_loss_options(ignore_index, reduction, 0.0)
+    if not dist.is_initialized():
+        raise RuntimeError("vocab_parallel_linear_cross_entropy runs inside a process group")
+    vocab_size = _vocab_layout(
+        hidden.shape[0], vocab_start, weight_shard.shape[0], hidden.device, group
+    )
+    _check_targets_in_range(targets, vocab_size, ignore_index)
+    return _VocabParallelLinearCrossEntropy.apply(
+        hidden, weight_shard, targets, vocab_start, group, ignore_index, reduction, chunk_size
+    )
+
+
+def linear_cross_entropy_on_rank(
+    rank: int,
+    world_size: int,
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    targets: torch.Tensor,
+    reduction: str = "mean",
+    chunk_size: int = 4096,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """For :func:`run_on_ranks`: this rank's rows of ``weight`` (cut by
+    :func:`shard_boundaries`), :func:`vocab_parallel_linear_cross_entropy` and its
+    backward (incoming gradient: ones); returns ``(loss, gradient of hidden, gradient of this
+    rank's rows)``. Notebook 11 (11_cross_entropy_across_processes)."""
+    device = _rank_device(rank)
+    bounds = shard_boundaries(weight.shape[0], world_size)
+    shard = weight[bounds[rank]:bounds[rank + 1]].to(device).clone().requires_grad_(True)
+    leaf = hidden.to(device).clone().requires_grad_(True)
+    loss = vocab_parallel_linear_cross_entropy(
+        leaf, shard, targets.to(device), bounds[rank], reduction=reduction,
+        chunk_size=chunk_size,
+    )
+    loss.sum().backward()
+    return loss.detach(), leaf.grad, shard.grad
 
 
 # ---------------------------------------------------------------------------------------------

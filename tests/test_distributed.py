@@ -24,6 +24,7 @@ from helpers.distributed import (
     global_mean_cross_entropy,
     global_mean_on_rank,
     global_statistics,
+    linear_cross_entropy_on_rank,
     loss_parallel_on_rank,
     mean_of_rank_means,
     reference_cross_entropy,
@@ -195,6 +196,11 @@ def bad_layouts_on_rank(rank, world_size):
     return messages
 
 
+# classes 0..6 on 3 ranks: [0, 3), [3, 6), [6, 7), chunks of 2: targets in first and second
+# chunks of ranks 0 and 1, and an ignored token
+FUSED_TARGETS = torch.tensor([2, 0, 5, 3, -100])
+
+
 def on_three_ranks(rank, world_size, inputs, weight, targets, full_logits, full_targets):
     """Everything else that needs processes, in one call (starting processes is the cost)."""
     logits = [x @ weight for x in inputs]
@@ -207,6 +213,9 @@ def on_three_ranks(rank, world_size, inputs, weight, targets, full_logits, full_
         "timing": time_step_on_rank(rank, world_size, 4, 10, repeats=1),
         "statistics": global_statistics(shard, full_targets, bounds[rank], logit_sum=True),
         "layout errors": bad_layouts_on_rank(rank, world_size),
+        "fused": [linear_cross_entropy_on_rank(rank, world_size, inputs[0], weight.T.contiguous(),
+                                               FUSED_TARGETS, reduction, chunk_size=2)
+                  for reduction in ("mean", "none")],
     }
 
 
@@ -271,6 +280,25 @@ def test_all_reduce_demo_and_timing_and_statistics(three_ranks):
         picked = case.logits.gather(1, case.targets.clamp(min=0)[:, None])[:, 0]
         assert_relative_close(target_logit, torch.where(kept, picked, 0.0), 1e-12, "target")
         assert_relative_close(logit_sum, case.logits.sum(dim=1), 1e-12, "logit sum")
+
+
+def test_fused_linear_cross_entropy_on_shards_of_the_output_layer(three_ranks):
+    """Each rank holds rows of W (chunks of 2 classes): loss, hidden's gradient (all-reduced)
+    and every rank's rows' gradient equal one process's F.cross_entropy(hidden @ W.T)."""
+    results, (inputs, weight, targets), _ = three_ranks
+    out_layer = weight.T.contiguous()  # (V, D)
+    bounds = shard_boundaries(out_layer.shape[0], 3)
+    for index, reduction in enumerate(("mean", "none")):
+        hidden = inputs[0].clone().requires_grad_(True)
+        rows = out_layer.clone().requires_grad_(True)
+        expected = F.cross_entropy(hidden @ rows.T, FUSED_TARGETS, reduction=reduction)
+        expected.sum().backward()
+        for rank, result in enumerate(results):
+            loss, hidden_grad, rows_grad = result["fused"][index]
+            what = f"{reduction}, rank {rank}"
+            assert_relative_close(loss, expected.detach(), 1e-12, what)
+            assert_relative_close(hidden_grad, hidden.grad, 1e-12, what)
+            assert_relative_close(rows_grad, rows.grad[bounds[rank]:bounds[rank + 1]], 1e-12, what)
 
 
 def test_layout_errors_are_raised_on_every_rank(three_ranks):

@@ -35,6 +35,14 @@ def test_vocabulary_shards_are_drawn_to_scale_one_per_rank():
     plt.close(ax.figure)
 
 
+def test_many_vocabulary_shards_number_only_the_two_ends():
+    ax = plot_vocabulary_shards([32_000] * 8, tokens=8_192)
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    assert labels[0] == "0" and labels[-1] == "256,000" and not any(labels[1:-1])
+    assert "rank 7\n32,000\nclasses" in _texts(ax)
+    plt.close(ax.figure)
+
+
 @pytest.mark.parametrize(("op", "result"), [("sum", "10"), ("max", "4"), ("min", "1")])
 def test_all_reduce_gives_every_rank_the_same_combination(op, result):
     ax = plot_all_reduce([3, 1, 4, 2], op)

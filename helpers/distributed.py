@@ -13,6 +13,11 @@ Notebook 11 (11_cross_entropy_across_processes) explains everything here. Two id
   accumulation steps) and padding makes the ranks keep different numbers of tokens, the mean
   must divide by the *global* count of kept tokens, not average the per-rank means.
 
+Also: PyTorch's own ``loss_parallel`` run on the same cases (:func:`loss_parallel_on_rank`),
+notebook 08's fused linear cross-entropy with the output layer's rows split over ranks
+(:func:`vocab_parallel_linear_cross_entropy`), and the bytes each way sends
+(:func:`bytes_per_token`).
+
 The code runs for real in several processes on this machine (:func:`run_on_ranks`), with
 the ``gloo`` backend on the CPU and the same code on ``nccl`` when there is a GPU per rank.
 Functions that a rank runs must be importable by the new processes, which is why this code
@@ -62,7 +67,6 @@ __all__ = [
     "bytes_per_token",
 ]
 
-_NOTEBOOK = "notebook 11 (11_cross_entropy_across_processes)"
 _HOST = "127.0.0.1"
 _REDUCTIONS = ("none", "mean", "sum")
 # After a rank fails, how long the others get to report (a peer blocked in a collective
@@ -162,7 +166,7 @@ def _check_backend(backend: object, world_size: int) -> str:
         raise TypeError(f"backend must be a string such as 'gloo', got {type(backend).__name__}")
     if not dist.is_available():
         raise RuntimeError("this PyTorch build has no torch.distributed support")
-    if backend not in ("gloo", "nccl", "mpi", "ucc", "xccl"):
+    if backend not in ("gloo", "nccl"):
         raise ValueError(
             f"backend must be 'gloo' (CPU) or 'nccl' (one GPU per rank), got {backend!r}"
         )
@@ -241,7 +245,7 @@ def _death_notice(exit_code: int | None, method: str) -> str:
     return notice
 
 
-def _first_failure(failures: dict[int, tuple], world_size: int, stopped: list[int]) -> RankError:
+def _first_failure(failures: dict[int, tuple], stopped: list[int]) -> RankError:
     """The failure that most probably caused the others, with the others listed.
 
     A rank that died without a word (a crash) comes first: its peers then see closed
@@ -287,8 +291,10 @@ def _rank_main(
         except BaseException as error:  # noqa: BLE001 - the caller gets every failure, by rank
             # the time before this rank leaves the group (its peers fail after that)
             message = _error_message(error)
-        finally:
+        try:
             dist.destroy_process_group()
+        except Exception:  # noqa: BLE001 - a group broken by a failure; the message says why
+            pass
     except BaseException as error:  # noqa: BLE001 - joining the group failed
         message = _error_message(error)
     try:
@@ -350,8 +356,9 @@ def run_on_ranks(
     Raises
     ------
     RankError
-        (a ``RuntimeError``) if a rank raised or died: names the rank, the exception's type
-        and message, and includes the rank's traceback.
+        (a ``RuntimeError``) if a rank raised or died: names the rank that failed first, the
+        exception's type and message, includes that rank's traceback, and lists the ranks
+        that failed after it (a peer's collective fails once a rank has left the group).
     TimeoutError
         If ranks did not finish within ``timeout``: names them.
     TypeError, ValueError
@@ -361,13 +368,14 @@ def run_on_ranks(
     terminated, then killed, and waited for. Ranks are daemonic: fn cannot start processes
     of its own (a DataLoader with workers).
 
-    Cost, measured on a 2-core AMD EPYC with torch 2.13 (gloo): ``forkserver`` (the default)
-    about 3 s of a core once per calling process (:func:`start_rank_server` starts it early),
-    then 0.05-0.2 s per call for 1-4 ranks; ``fork`` 0.05-0.15 s per call, but unsafe after
-    the caller has run parallel PyTorch code (:func:`default_start_method`); ``spawn`` 1.6 s
-    of a core per rank per call (every rank imports PyTorch). As with every start method but
-    ``fork``, a script that calls this must guard its top level with
-    ``if __name__ == "__main__":`` (each rank imports the main script).
+    Cost of a call whose ranks do one all-reduce, measured with torch 2.13 and gloo on 2
+    busy cores of an AMD EPYC: ``forkserver`` (the default) 0.1-0.4 s for 1-4 ranks, after
+    a first call that waits for the server to import PyTorch, DTensor and torch._dynamo
+    (3-5 s of a core, once per calling process; :func:`start_rank_server` starts it early);
+    ``fork`` 0.1-0.4 s, no start-up, but see :func:`default_start_method`; ``spawn`` 4-15 s,
+    as every rank imports PyTorch (about 2 s of a core each). As with every start method
+    but ``fork``, a script that calls this must guard its top level with
+    ``if __name__ == "__main__":`` (every rank imports the main script).
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
@@ -459,7 +467,7 @@ def run_on_ranks(
                     grace_end = time.monotonic() + _GRACE_SECONDS
                 failures[rank] = message[1:]
         if failures:
-            raise _first_failure(failures, world_size, sorted(receivers.values()))
+            raise _first_failure(failures, sorted(receivers.values()))
         if receivers:
             missing = sorted(receivers.values())
             raise TimeoutError(
@@ -753,16 +761,18 @@ def global_mean_cross_entropy(
     """This rank's share of the mean cross-entropy over the kept tokens of ALL ranks.
 
     Explained in notebook 11 (11_cross_entropy_across_processes). Each rank holds its own
-    tokens (data parallel, or one step of gradient accumulation) with the full vocabulary.
-    Returns ``sum of this rank's kept-token losses / global count of kept tokens``; the count
-    is all-reduced (SUM; one integer per rank). Then:
+    tokens (data parallel) with the full vocabulary. Returns ``sum of this rank's kept-token
+    losses / global count of kept tokens``; the count is all-reduced (SUM; one integer per
+    rank). Then:
 
     * the ranks' returned values add up to ``F.cross_entropy`` on the whole batch, and
     * the ranks' gradients, summed (``all_reduce`` SUM), equal the single-process gradient.
 
-    With ``DistributedDataParallel``, which AVERAGES gradients over the ranks, multiply the
-    returned loss by the world size (or divide by the count per rank... which is what the
-    mean of per-rank means gets wrong: :func:`mean_of_rank_means`).
+    ``DistributedDataParallel`` AVERAGES gradients over the ranks: with it, multiply the
+    returned loss by the world size. Averaging each rank's own mean instead
+    (:func:`mean_of_rank_means`) weighs a rank's tokens by ``1 / its count``: wrong whenever
+    padding leaves the ranks unequal counts. Gradient accumulation in one process is the same
+    problem over steps: divide each step's summed loss by the kept count of all the steps.
     Every token ignored on every rank: ``nan``, as ``F.cross_entropy``.
     """
     _check_logits_and_targets(logits, targets)

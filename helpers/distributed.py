@@ -966,8 +966,9 @@ def loss_parallel_on_rank(
     Notebook 11 (11_cross_entropy_across_processes).
     """
     from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.tensor import DTensor, Shard
     from torch.distributed.tensor.parallel import loss_parallel
+
+    DTensor, Shard = _dtensor_api()
 
     device = "cuda" if dist.get_backend() == "nccl" else "cpu"
     mesh = init_device_mesh(device, (world_size,))
@@ -995,6 +996,15 @@ def loss_parallel_on_rank(
     return results
 
 
+def _dtensor_api() -> tuple[Any, Any]:
+    """``DTensor`` and ``Shard``: public in ``torch.distributed.tensor`` from torch 2.5 on."""
+    try:
+        from torch.distributed.tensor import DTensor, Shard
+    except ImportError:  # torch 2.4, the oldest the course supports
+        from torch.distributed._tensor import DTensor, Shard
+    return DTensor, Shard
+
+
 def _local(value: Any) -> torch.Tensor:
     return value.to_local().detach() if hasattr(value, "to_local") else value.detach()
 
@@ -1003,8 +1013,7 @@ def _replicated_like(loss: Any, gradient: torch.Tensor) -> Any:
     """The incoming gradient as a DTensor placed as the loss (loss_parallel returns one)."""
     if not hasattr(loss, "placements"):
         return gradient
-    from torch.distributed.tensor import DTensor
-
+    DTensor, _ = _dtensor_api()
     return DTensor.from_local(gradient, loss.device_mesh, loss.placements, run_check=False)
 
 

@@ -185,8 +185,16 @@ class WarmKernels:
         return True
 
     def command(self, command: list[str]) -> list[str]:
-        """The kernel command routed through the launcher (unchanged if that cannot help)."""
-        if command[1:3] != ["-m", "ipykernel_launcher"] or not self.wait_until_ready():
+        """The kernel command routed through the launcher (unchanged if that cannot help).
+
+        Only an ipykernel of this very interpreter is routed: a kernel spec that names
+        another Python is another environment.
+        """
+        if command[:1] in (["python"], [f"python{sys.version_info.major}"],
+                           [f"python{sys.version_info.major}.{sys.version_info.minor}"]):
+            command = [sys.executable, *command[1:]]  # as jupyter_client reads these names
+        if (command[:3] != [sys.executable, "-m", "ipykernel_launcher"]
+                or not self.wait_until_ready()):
             return command
         return [sys.executable, "-I", "-S", str(LAUNCHER), self.socket_path, *command]
 
@@ -202,22 +210,26 @@ class WarmKernels:
 
 
 def install(config) -> None:
-    """Route nbval's kernels (``--nbval-current-env``) through warm processes."""
-    if (os.environ.get("COURSE_COLD_KERNELS") == "1" or not config.getoption("nbval", False)
+    """Route the kernels this pytest process starts (nbval's, nbclient's) through a warm one."""
+    if (os.environ.get("COURSE_COLD_KERNELS") == "1"
             or not sys.platform.startswith("linux")):  # fork after these imports: Linux only
         return
-    from nbval import kernel
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbval.kernel import NbvalKernelspecManager
 
-    warm = WarmKernels()
-    original = kernel.NbvalKernelspecManager.get_kernel_spec
+    warm = WarmKernels()  # its process starts when the first kernel is asked for
+    for manager in (KernelSpecManager, NbvalKernelspecManager):
+        manager.get_kernel_spec = routed(manager.get_kernel_spec, warm)
+    config.add_cleanup(warm.stop)
 
-    def get_kernel_spec(self, kernel_name):
-        spec = original(self, kernel_name)
+
+def routed(get_kernel_spec, warm: WarmKernels):
+    def get_warm_kernel_spec(self, kernel_name):
+        spec = get_kernel_spec(self, kernel_name)
         spec.argv = warm.command(list(spec.argv))
         return spec
 
-    kernel.NbvalKernelspecManager.get_kernel_spec = get_kernel_spec
-    config.add_cleanup(warm.stop)
+    return get_warm_kernel_spec
 
 
 def pytest_configure(config) -> None:

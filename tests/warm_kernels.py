@@ -39,8 +39,11 @@ from pathlib import Path
 LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
 # What every lesson imports, and torch._dynamo, which the first step of any torch.optim
 # optimizer imports (about 1.4 s): paid once per pytest process instead of once per kernel.
-WARM_MODULES = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot",
-                "ipywidgets", "ipykernel.kernelapp")
+# Not matplotlib.pyplot: with matplotlib < 3.9 importing it picks the inline backend at once,
+# before the kernel's IPython exists, and figures would never reach the notebook; the
+# modules below are most of its import time and choose no backend.
+WARM_MODULES = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.figure",
+                "matplotlib.backends.backend_agg", "ipywidgets", "ipykernel.kernelapp")
 # Environment variables read at import time by the modules above or by Python itself.
 ENV_PREFIXES = ("ATEN_", "OMP_", "MKL_", "KMP_", "NPY_", "OPENBLAS_", "PYTHON", "TORCH",
                 "MPL", "LD_", "CUDA", "GOMP_")
@@ -133,9 +136,12 @@ def become_kernel(connection: socket.socket, request: dict, fds: list[int]) -> N
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    # As `python -m ipykernel_launcher ARGS` would have them.
-    sys.argv = ["ipykernel_launcher", *request["args"]]
-    sys.path[0] = request["cwd"]
+    # As `python -m ipykernel_launcher ARGS` has them: its file as argv[0], and neither this
+    # script's folder nor the working directory first on the path (the launcher removes it).
+    import importlib.util
+
+    sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["args"]]
+    del sys.path[0]
     import random
 
     import numpy

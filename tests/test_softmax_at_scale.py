@@ -719,3 +719,27 @@ def test_roofline_draws_on_given_axes_with_no_ceiling():
 def test_roofline_rejects_bad_input(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_roofline(*args, **kwargs)
+
+
+@pytest.mark.parametrize("costs", [
+    {"naive": [0.26, 1.2, 4.5], "fused": [0.17, 0.6, 3.0], "chunked": [0.75, 2.2, 8.7]},
+    {"naive": [0.5, 2.0, 8.0], "fused": [0.5, 2.0, 8.0], "chunked": [9e-4, 9e-4, 9e-4]},
+    {"naive": [9.0, 9.5, 9.9], "fused": [0.1, 0.1, 0.1], "chunked": [5.0, 1.0, 0.2]},
+])
+def test_cost_plot_legend_room_keeps_the_legend_off_every_line(costs):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))  # one panel of the notebook's figure
+    plot_cost_vs_classes([2_048, 8_192, 32_768], costs, ylabel="y", ax=ax, legend_room=True)
+    fig.tight_layout()
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        points = ax.transData.transform(line.get_xydata())
+        along = [a + t * (b - a) for a, b in zip(points, points[1:], strict=False)
+                 for t in np.linspace(0, 1, 50)]
+        assert not any(legend.contains(x, y) for x, y in along), line.get_label()
+        radius = line.get_markersize() / 2 * fig.dpi / 72
+        assert not any(legend.padded(radius).contains(x, y) for x, y in points), line.get_label()
+    with pytest.raises(TypeError, match="legend_room"):
+        plot_cost_vs_classes([1, 2], {"a": [1.0, 2.0]}, ylabel="y", legend_room=1)

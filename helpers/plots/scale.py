@@ -48,6 +48,7 @@ def plot_cost_vs_classes(
     ylabel: str,
     title: str | None = None,
     exact_ticks: bool = False,
+    legend_room: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """One line per method: a cost (time, memory, ...) against the number of classes.
@@ -58,7 +59,9 @@ def plot_cost_vs_classes(
     :func:`class_count_label`) or, with ``exact_ticks``, in full with thousands separators
     (``2,048``). A method whose costs equal an earlier one's (within 5 %) would hide it:
     the earlier line is then drawn as a wide band with large hollow markers around the
-    later one, and the later one's legend entry says ``(= earlier)``.
+    later one, and the later one's legend entry says ``(= earlier)``. With ``legend_room``
+    the y axis reaches higher, so that the lines keep to the lower part and the legend, in
+    the top left corner, covers none of them (measured costs put lines anywhere).
 
     Raises
     ------
@@ -91,8 +94,9 @@ def plot_cost_vs_classes(
         if (array <= 0).any():
             raise ValueError(f"costs[{name!r}] must be > 0 on a log scale, got {array.min()}")
         series[name] = array[order]
-    if not isinstance(exact_ticks, bool):
-        raise TypeError(f"exact_ticks must be True or False, got {exact_ticks!r}")
+    for flag, value in (("exact_ticks", exact_ticks), ("legend_room", legend_room)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{flag} must be True or False, got {value!r}")
     ax = _new_axes(ax, figsize=(5.5, 3.5))
     # Distinct markers and dashes tell the lines apart.
     styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1)))]
@@ -134,7 +138,14 @@ def plot_cost_vs_classes(
     ax.set_ylabel(ylabel)
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=SLIDE_FONT)
+    if legend_room:
+        # The lines keep to the lower part: a legend row (about 10 % of the axes) per method.
+        low, high = (math.log10(v) for v in ax.get_ylim())
+        share = min(0.6, 0.1 * len(series) + 0.1)
+        ax.set_ylim(10**low, 10 ** (low + (high - low) / (1 - share)))
+        ax.legend(fontsize=SLIDE_FONT, loc="upper left")
+    else:
+        ax.legend(fontsize=SLIDE_FONT)
     ax.tick_params(labelsize=SLIDE_FONT)
     return ax
 

@@ -432,30 +432,28 @@ def test_cost_plot_rejects_bad_input(counts, costs, kwargs, error, message):
 def test_cost_plot_tick_labels_do_not_overlap(counts, exact_ticks):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.2))  # as in the notebook
-    for ax in axes:
-        plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax,
-                             exact_ticks=exact_ticks)
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))  # one panel of the notebook's figure
+    plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax,
+                         exact_ticks=exact_ticks, legend_room=True)
     fig.tight_layout()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     expected = [f"{count:,}" if exact_ticks else class_count_label(count)
                 for count in sorted(counts)]
-    for ax in axes:
-        labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
-            minor=True) if label.get_visible() and label.get_text()]
-        assert [label.get_text() for label in labels] == expected
-        angle = math.radians(labels[0].get_rotation())
-        if angle == 0:  # side by side: boxes apart
-            boxes = sorted((label.get_window_extent(renderer) for label in labels),
-                           key=lambda box: box.x0)
-            for left, right in zip(boxes, boxes[1:], strict=False):
-                assert left.x1 < right.x0, (left, right)
-        else:  # slanted in parallel: apart across the slant by more than a line of text
-            anchors = ax.transData.transform([(count, 1.0) for count in sorted(counts)])[:, 0]
-            height = labels[0].get_fontsize() * fig.dpi / 72
-            assert (np.diff(anchors) * math.sin(angle)).min() > height
-            assert all(label.get_window_extent(renderer).y0 >= 0 for label in labels)
+    labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
+        minor=True) if label.get_visible() and label.get_text()]
+    assert [label.get_text() for label in labels] == expected
+    angle = math.radians(labels[0].get_rotation())
+    if angle == 0:  # side by side: boxes apart
+        boxes = sorted((label.get_window_extent(renderer) for label in labels),
+                       key=lambda box: box.x0)
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            assert left.x1 < right.x0, (left, right)
+    else:  # slanted in parallel: apart across the slant by more than a line of text
+        anchors = ax.transData.transform([(count, 1.0) for count in sorted(counts)])[:, 0]
+        height = labels[0].get_fontsize() * fig.dpi / 72
+        assert (np.diff(anchors) * math.sin(angle)).min() > height
+        assert all(label.get_window_extent(renderer).y0 >= 0 for label in labels)
     width, height = fig.get_size_inches() * fig.dpi
     assert width <= 1280 and height <= 720
     plt.close(fig)
@@ -722,7 +720,6 @@ def test_roofline_rejects_bad_input(args, kwargs, error, message):
 
 
 @pytest.mark.parametrize("costs", [
-    {"naive": [0.26, 1.2, 4.5], "fused": [0.17, 0.6, 3.0], "chunked": [0.75, 2.2, 8.7]},
     {"naive": [0.5, 2.0, 8.0], "fused": [0.5, 2.0, 8.0], "chunked": [9e-4, 9e-4, 9e-4]},
     {"naive": [9.0, 9.5, 9.9], "fused": [0.1, 0.1, 0.1], "chunked": [5.0, 1.0, 0.2]},
 ])

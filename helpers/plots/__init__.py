@@ -17,7 +17,8 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                    temperature), confidence histogram, the ECE's noise, NLL against T, the
                    label-smoothing sweep, class-wise ECE
 * ``scale``        notebook 07: the measured roofline, the online normaliser step by step,
-                   memory held and over time, time and memory against the number of classes
+                   memory held and over time (with the profiler's records it draws), time
+                   and memory against the number of classes
 * ``language_models``  notebook 08: the logits' memory, the vocabulary's blocks, relative errors
                        (also notebook 10), the float number lines, soft-capped logits, time and
                        memory against the vocabulary
@@ -74,6 +75,7 @@ from helpers.plots.losses import (
     plot_surprisal_and_entropy,
 )
 from helpers.plots.scale import (
+    allocation_changes,
     class_count_label,
     online_normalizer_steps,
     plot_cost_vs_classes,
@@ -160,6 +162,7 @@ __all__ = [
     "plot_online_normalizer",
     "plot_held_memory",
     "plot_memory_timeline",
+    "allocation_changes",
     "plot_time_and_memory",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",

@@ -4,9 +4,12 @@ Part of ``helpers.plots``: import the functions from there. Its relative errors 
 with notebook 08's ``plot_relative_errors`` (``helpers.plots.language_models``).
 
 * :func:`plot_scaled_softmax`: one query's weights over its keys, with and without the
-  :math:`1/\\sqrt{d}` scale, at a head size and a temperature (the lesson's live control);
-* :func:`plot_attention_grids`: masks (True / False) or attention weights, side by side;
-* :func:`plot_tiles`: which blocks of the scores a tiled pass computes, and which it skips;
+  :math:`1/\\sqrt{E}` scale (``E``: the head size, PyTorch's name), at a head size and a
+  temperature (the lesson's live control);
+* :func:`plot_attention_grids`: masks (True / False, with a key) or attention weights (with a
+  colour bar), side by side, queries ``i`` as rows and keys ``j`` as columns;
+* :func:`plot_tiles`: which blocks of the scores a tiled pass computes, which it computes and
+  masks, and which it skips (a legend says which is which);
 * :func:`plot_cost_vs_length`: time and memory against the sequence length.
 """
 
@@ -16,9 +19,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Polygon, Rectangle
+from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.ticker import MaxNLocator
 
-from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, _new_axes
+from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes, _slide_fonts
 from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
 
@@ -92,16 +96,34 @@ def plot_scaled_softmax(
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("keys, sorted by weight")
     ax.set_ylabel("attention weight")
-    ax.set_title(f"head size d = {head}, temperature {temperature:g}")
-    ax.legend(fontsize=8)
+    ax.set_title(f"head size E = {head}, temperature {temperature:g}")
+    ax.legend(fontsize=SLIDE_FONT)
+    _slide_fonts(ax)
     return ax
+
+
+def _is_boolean(grid: object) -> bool:
+    dtype = getattr(grid, "dtype", None)
+    return dtype is not None and (dtype == np.bool_ or str(dtype) == "torch.bool")
+
+
+def _index_ticks(ax: Axes, count: int, axis: str) -> None:
+    """Integer ticks 0..count-1 on ``axis`` ('x' or 'y'): every index while they fit."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if count <= 16:
+        target.set_ticks(np.arange(count))
+    else:
+        target.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_attention_grids(grids: dict[str, object], *, cmap: str = "Blues") -> Figure:
     """One panel per grid: a boolean mask (True = may attend, dark) or weights in [0, 1].
 
-    Rows are queries, columns keys, as in ``F.scaled_dot_product_attention``. Used by
-    notebook 10 for its masks and its attention weights.
+    Rows are queries ``i``, columns keys ``j``, as in ``F.scaled_dot_product_attention``,
+    with their indices as ticks. When every grid is boolean (a ``torch.bool`` or NumPy bool
+    array), a key below the panels says which colour may attend and which is masked;
+    otherwise a colour bar gives the weights. Used by notebook 10 for its masks and its
+    attention weights.
 
     Raises
     ------
@@ -122,17 +144,35 @@ def plot_attention_grids(grids: dict[str, object], *, cmap: str = "Blues") -> Fi
         if (array < 0).any() or (array > 1).any():
             raise ValueError(f"grids[{name!r}] must hold values in [0, 1]")
         arrays[name] = array
-    figure, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays) + 0.6, 2.5),
+    masks = all(_is_boolean(grid) for grid in grids.values())
+    figure, axes = plt.subplots(1, len(arrays), figsize=(2.6 * len(arrays) + 0.9, 3.0),
                                 squeeze=False)
+    colours = plt.get_cmap(cmap)
     for ax, (name, array) in zip(axes[0], arrays.items(), strict=True):
-        ax.imshow(array, cmap=cmap, vmin=0.0, vmax=1.0)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("key")
-        ax.set_ylabel("query")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    figure.tight_layout()
+        image = ax.imshow(array, cmap=colours, vmin=0.0, vmax=1.0)
+        ax.set_title(name)
+        ax.set_xlabel("key j")
+        ax.set_ylabel("query i")
+        _index_ticks(ax, array.shape[1], "x")
+        _index_ticks(ax, array.shape[0], "y")
+        _slide_fonts(ax)
+    if masks:
+        key = [Patch(facecolor=colours(1.0), edgecolor="gray", label="True: may attend"),
+               Patch(facecolor=colours(0.0), edgecolor="gray", label="False: masked")]
+        figure.legend(handles=key, loc="lower center", ncols=2, fontsize=SLIDE_FONT,
+                      frameon=False)
+        figure.tight_layout(rect=(0, 0.1, 1, 1))
+    else:
+        figure.tight_layout(rect=(0, 0, 0.9, 1))
+        bar = figure.colorbar(image, ax=axes[0].tolist(), fraction=0.04, pad=0.03, shrink=0.8)
+        bar.set_label("attention weight", fontsize=SLIDE_FONT)
+        bar.ax.tick_params(labelsize=SLIDE_FONT)
     return figure
+
+
+COMPUTED_STYLE = {"facecolor": PROB_COLOR, "alpha": 0.5, "edgecolor": "black"}
+MASKED_STYLE = {"facecolor": "white", "hatch": "..", "edgecolor": "gray", "linewidth": 0.0}
+SKIPPED_STYLE = {"facecolor": "0.9", "hatch": "///", "edgecolor": "gray", "linewidth": 0.5}
 
 
 def plot_tiles(
@@ -141,19 +181,21 @@ def plot_tiles(
     block_size: float = 4,
     *,
     is_causal: bool = True,
+    legend: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """The ``length x keys`` scores, cut into blocks of ``block_size`` keys.
 
-    Blue: computed (a block of scores exists, one at a time); white: skipped, never
-    computed (a causal block above the diagonal, for the query rows that see none of it);
-    hatched: computed then masked (the diagonal block's upper part). The sizes are rounded
+    Blue: computed (a block of scores exists, one at a time); dotted: computed, then masked
+    (a causal block's part above the diagonal); grey hatched: skipped, never computed (the
+    query rows that see none of a causal block). Ticks mark the block boundaries. With
+    ``legend``, a legend to the right names the kinds the panel shows. The sizes are rounded
     to whole numbers, so :class:`helpers.widgets.PlotExplorer` can move them.
 
     Raises
     ------
     TypeError
-        If a size is not a number or ``is_causal`` is not a bool.
+        If a size is not a number or ``is_causal`` or ``legend`` is not a bool.
     ValueError
         If a size is not >= 1.
     """
@@ -162,30 +204,44 @@ def plot_tiles(
     if min(sizes) < 1:
         raise ValueError(f"sizes must round to at least 1, got {sizes}")
     length, keys, block_size = sizes
-    if not isinstance(is_causal, bool):
-        raise TypeError(f"is_causal must be a bool, got {type(is_causal).__name__}")
+    for flag, name in [(is_causal, "is_causal"), (legend, "legend")]:
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
     ax = _new_axes(ax, figsize=(4.5, 3.5))
     computed = 0
     for start in range(0, keys, block_size):
         stop = min(start + block_size, keys)
-        first = start if is_causal else 0
+        first = min(start, length) if is_causal else 0  # causal: rows < start see none of it
+        if first > 0:
+            ax.add_patch(Rectangle((start, 0), stop - start, first, **SKIPPED_STYLE))
         if first >= length:
-            break
-        ax.add_patch(Rectangle((start, first), stop - start, length - first,
-                               facecolor=PROB_COLOR, alpha=0.5, edgecolor="black"))
+            continue
+        ax.add_patch(Rectangle((start, first), stop - start, length - first, **COMPUTED_STYLE))
         computed += (stop - start) * (length - first)
-        if is_causal:  # the diagonal block's part above the diagonal: masked
+        if is_causal:  # the block's part above the diagonal: computed, then masked
             corner = min(stop, length)
             ax.add_patch(Polygon([(start, start), (stop, start), (stop, corner),
-                                  (corner, corner)], closed=True, facecolor="white",
-                                 hatch="///", edgecolor="gray", linewidth=0.0))
+                                  (corner, corner)], closed=True, **MASKED_STYLE))
     ax.set_xlim(0, keys)
     ax.set_ylim(length, 0)
-    ax.set_xlabel("key")
-    ax.set_ylabel("query")
+    boundaries = sorted({*range(0, keys, block_size), keys})
+    ax.set_xticks(boundaries if len(boundaries) <= 9 else boundaries[::2])
+    rows = sorted({*range(0, length, block_size), length})
+    ax.set_yticks(rows if len(rows) <= 9 else rows[::2])
+    ax.set_xlabel("key j (ticks: block boundaries)")
+    ax.set_ylabel("query i")
     share = computed / (length * keys)
-    ax.set_title(f"L = {length}, S = {keys}, block {block_size}: "
-                 f"{share:.0%} of scores computed", fontsize=9)
+    ax.set_title(f"L = {length}, S = {keys}, block {block_size}:\n"
+                 f"{share:.0%} of scores computed")
+    if legend:
+        kinds = [("computed", COMPUTED_STYLE)]
+        if is_causal:
+            kinds += [("computed, then masked", MASKED_STYLE),
+                      ("skipped: never computed", SKIPPED_STYLE)]
+        ax.legend(handles=[Patch(label=label, **style) for label, style in kinds],
+                  loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=SLIDE_FONT,
+                  frameon=False)
+    _slide_fonts(ax)
     return ax
 
 

@@ -9,7 +9,9 @@ from slide_figures import readable
 
 from helpers.plots.attention import (
     plot_attention_grids,
+    plot_attention_summary,
     plot_cost_vs_length,
+    plot_rounding_errors,
     plot_scaled_softmax,
     plot_tiles,
 )
@@ -87,6 +89,38 @@ def test_cost_vs_length_draws_two_panels():
     plt.close(figure)
 
 
+HALF = {"bfloat16 throughout": {"output": 1.3e-2, "grad query": 2e-2},
+        "float16, float32 inside": {"output": 3.1e-4, "grad query": 4.5e-4}}
+BOUNDS = {"bfloat16 throughout": 2**-8, "float16, float32 inside": 2**-11}
+
+
+def test_rounding_errors_zoom_on_their_decades_and_draw_each_bound():
+    ax = plot_rounding_errors(HALF, BOUNDS)
+    assert ax.get_xlim() == pytest.approx((1e-4, 1e-1))  # not 1e-17: formats stay apart
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":" and
+              len(line.get_xdata())]
+    assert sorted(line.get_xdata()[0] for line in dotted) == sorted(BOUNDS.values())
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "output rounded\nto 16 bits" in labels and "grad query" in labels
+    assert readable(ax)
+    plt.close(ax.figure)
+
+
+def test_summary_draws_one_panel_per_claim_with_its_bounds():
+    figure = plot_attention_summary({
+        "error / tolerance": ({"float64": 5e-5, "float32": 0.4}, {"tolerance": 1}),
+        "memory growth": ({"reference": 18.0, "tiled": 4.0}, {"as L": 4, "as L x S": 16}),
+    })
+    first, second = figure.axes
+    assert [first.get_title(), second.get_title()] == ["error / tolerance", "memory growth"]
+    assert [p.get_width() for p in second.patches] == [18.0, 4.0]
+    assert [line.get_xdata()[0] for line in second.get_lines()] == [4, 16]
+    assert [t.get_text() for t in second.get_legend().get_texts()] == ["as L", "as L x S"]
+    assert first.get_xlim()[0] <= 5e-5 and first.get_xlim()[1] >= 1
+    assert all(readable(ax) for ax in figure.axes)
+    plt.close(figure)
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda: plot_scaled_softmax(0.2), ValueError, "head_size"),
     (lambda: plot_scaled_softmax(64, 0.0), ValueError, "temperature"),
@@ -99,6 +133,16 @@ def test_cost_vs_length_draws_two_panels():
     (lambda: plot_tiles(4, 4, 2, legend="yes"), TypeError, "legend"),
     (lambda: plot_cost_vs_length([1, 2], {"a": [1, 2]}, {"b": [1, 2]}), ValueError, "same"),
     (lambda: plot_cost_vs_length([1, 2], [1, 2], {"b": [1, 2]}), TypeError, "times_ms"),
+    (lambda: plot_rounding_errors(HALF, {"bfloat16 throughout": 2**-8}), ValueError,
+     "needs a bound"),
+    (lambda: plot_rounding_errors([], BOUNDS), TypeError, "errors must be a dict"),
+    (lambda: plot_rounding_errors({"x": {"output": 0.0}}, {"x": 1.0}), ValueError, "> 0"),
+    (lambda: plot_attention_summary([]), TypeError, "panels must be a dict"),
+    (lambda: plot_attention_summary({}), ValueError, "at least one panel"),
+    (lambda: plot_attention_summary({"a": {"x": 1.0}}), TypeError, "pair"),
+    (lambda: plot_attention_summary({"a": ({}, {})}), ValueError, "at least one entry"),
+    (lambda: plot_attention_summary({"a": ({"x": -1.0}, {})}), ValueError, "> 0"),
+    (lambda: plot_attention_summary({"a": ({"x": "1"}, {})}), TypeError, "number"),
 ])
 def test_bad_input_is_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):

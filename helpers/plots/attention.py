@@ -10,7 +10,11 @@ with notebook 08's ``plot_relative_errors`` (``helpers.plots.language_models``).
   colour bar), side by side, queries ``i`` as rows and keys ``j`` as columns;
 * :func:`plot_tiles`: which blocks of the scores a tiled pass computes, which it computes and
   masks, and which it skips (a legend says which is which);
-* :func:`plot_cost_vs_length`: time and memory against the sequence length.
+* :func:`plot_cost_vs_length`: time and memory against the sequence length;
+* :func:`plot_rounding_errors`: 16-bit attention's errors, zoomed on their decades, against
+  the rounding of the output itself to each 16-bit format;
+* :func:`plot_attention_summary`: the lesson's claims side by side, one panel each, as
+  measured values against the bounds that state them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes, _slide_fonts
+from helpers.plots.language_models import plot_relative_errors
 from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
 
@@ -31,6 +36,8 @@ __all__ = [
     "plot_attention_grids",
     "plot_tiles",
     "plot_cost_vs_length",
+    "plot_rounding_errors",
+    "plot_attention_summary",
 ]
 
 
@@ -267,3 +274,122 @@ def plot_cost_vs_length(
                                 xlabel="sequence length L = S (log scale)",
                                 memory_title="memory beyond inputs and gradients",
                                 figsize=(10.0, 3.6))
+
+
+def _positive_values(values: object, name: str) -> dict[str, float]:
+    """A non-empty dict of non-empty names to finite numbers > 0 (drawn on a log axis)."""
+    if not isinstance(values, dict):
+        raise TypeError(f"{name} must be a dict of name -> number, got {type(values).__name__}")
+    if not values:
+        raise ValueError(f"{name} must hold at least one entry")
+    checked = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"every entry of {name} needs a non-empty name, got {key!r}")
+        checked[key] = _positive_number(value, f"{name}[{key!r}]")
+    return checked
+
+
+def _decades(values: list[float]) -> tuple[float, float]:
+    """The powers of ten just around ``values``: a log axis zoomed on them."""
+    low, high = np.log10(min(values)), np.log10(max(values))
+    return 10.0 ** np.floor(low), 10.0 ** np.ceil(high + 1e-9)
+
+
+def plot_rounding_errors(
+    errors: dict[str, dict[str, object]],
+    bounds: dict[str, object],
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """16-bit attention's relative errors, as bars on a log axis zoomed on their decades.
+
+    ``errors`` maps each choice (a dtype, a way to compute) to ``{quantity: error}``, as
+    :func:`helpers.plots.plot_relative_errors` draws them; ``bounds`` maps every choice to
+    the error of rounding the output itself to its 16-bit format (half a unit in the last
+    place: ``2**-8`` for bfloat16, ``2**-11`` for float16), drawn as a dotted line across its
+    bars. The axis spans the decades of the errors and bounds, so that formats a few times
+    apart stay apart. Notebook 10, section 7.
+
+    Raises
+    ------
+    TypeError
+        If ``errors`` or ``bounds`` is not a dict, or a value is not a number.
+    ValueError
+        If a choice has no bound, or an error or a bound is not finite and > 0.
+    """
+    if not isinstance(errors, dict):
+        raise TypeError(f"errors must be a dict of choice -> {{quantity: error}}, "
+                        f"got {type(errors).__name__}")
+    limits = _positive_values(bounds, "bounds")
+    missing = [choice for choice in errors if choice not in limits]
+    if missing:
+        raise ValueError(f"every choice needs a bound, missing for {missing}")
+    drawn = [_positive_number(value, f"errors[{choice!r}][{quantity!r}]")
+             for choice, values in errors.items() if isinstance(values, dict)
+             for quantity, value in values.items()]
+    ax = plot_relative_errors(errors, title=title, ax=ax)
+    for row, choice in enumerate(errors):
+        ax.plot([limits[choice]] * 2, [row - 0.45, row + 0.45], color="black",
+                linestyle=":", linewidth=2.5)
+    ax.plot([], [], color="black", linestyle=":", linewidth=2.5,
+            label="output rounded\nto 16 bits")
+    ax.set_xlim(*_decades(drawn + [limits[choice] for choice in errors]))
+    ax.legend(fontsize=SLIDE_FONT, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _slide_fonts(ax)
+    return ax
+
+
+def plot_attention_summary(
+    panels: dict[str, tuple[dict[str, object], dict[str, object]]],
+) -> Figure:
+    """The lesson's claims side by side: one panel per claim, measured values against bounds.
+
+    ``panels`` maps each panel's title to ``(values, lines)``: ``values`` (name -> a number
+    > 0) are drawn as horizontal bars on a log axis, ``lines`` (label -> a number > 0) as
+    dashed vertical lines, named in a legend under the panel. Notebook 10 draws its
+    summary with it: the worst error over its tolerance, how the extra memory grew against
+    the sequence length, the 16-bit output error over the output's own rounding.
+
+    Raises
+    ------
+    TypeError
+        If ``panels`` is not a dict, a panel is not a pair of dicts, or a value is not a
+        number.
+    ValueError
+        If ``panels`` or a panel's values are empty, a title is empty, or a number is not
+        finite and > 0.
+    """
+    if not isinstance(panels, dict):
+        raise TypeError(f"panels must be a dict of title -> (values, lines), "
+                        f"got {type(panels).__name__}")
+    if not panels:
+        raise ValueError("panels must hold at least one panel")
+    checked = {}
+    for title, panel in panels.items():
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError(f"every panel needs a non-empty title, got {title!r}")
+        if not isinstance(panel, tuple) or len(panel) != 2:
+            raise TypeError(f"panels[{title!r}] must be a pair (values, lines)")
+        lines = {} if panel[1] == {} else _positive_values(panel[1], f"lines of {title!r}")
+        checked[title] = (_positive_values(panel[0], f"values of {title!r}"), lines)
+    figure, axes = plt.subplots(1, len(checked), figsize=(3.4 * len(checked) + 0.4, 3.2),
+                                squeeze=False)
+    for ax, (title, (values, lines)) in zip(axes[0], checked.items(), strict=True):
+        rows = np.arange(len(values))
+        ax.barh(rows, list(values.values()), height=0.6, color=PROB_COLOR)
+        ax.set_yticks(rows, list(values))
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        styles = ["--", ":", "-."]
+        for index, (label, x) in enumerate(lines.items()):
+            ax.axvline(x, color="black", linestyle=styles[index % 3], linewidth=2, label=label)
+        ax.set_xlim(*_decades(list(values.values()) + list(lines.values())))
+        ax.set_title(title)
+        if lines:
+            ax.legend(fontsize=SLIDE_FONT, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+                      ncols=len(lines), frameon=False, handlelength=1.5)
+        _slide_fonts(ax)
+    figure.tight_layout()
+    return figure

@@ -12,7 +12,9 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from helpers.notebook_import import load_notebook_definitions
 
 NB10 = load_notebook_definitions("10_softmax_in_attention")
-attention, tiled_attention = NB10.attention, NB10.tiled_attention
+# As the notebook leaves them: section 4's reading cell wraps both in the argument checks.
+attention = NB10.with_checked_arguments(NB10.attention)
+tiled_attention = NB10.with_checked_arguments(NB10.tiled_attention)
 
 RTOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -170,6 +172,26 @@ def test_second_derivative_is_refused():
     output = tiled_attention(query, key, value, block_size=2)
     with pytest.raises(RuntimeError, match="create_graph"):
         torch.autograd.grad(output.sum(), query, create_graph=True)
+
+
+def test_the_blocks_visited_are_those_the_lesson_counts():
+    # 16 keys, blocks of 4: (16 + 12 + 8 + 4) x 4 of 256 scores when causal (62.5 %).
+    assert list(NB10.key_blocks(16, 4, True, 16)) == [(0, 4, 0), (4, 8, 4), (8, 12, 8),
+                                                      (12, 16, 12)]
+    assert list(NB10.key_blocks(10, 4, False, 3)) == [(0, 4, 0), (4, 8, 0), (8, 10, 0)]
+    assert list(NB10.key_blocks(10, 4, True, 3)) == [(0, 4, 0)]  # later blocks: above
+    assert NB10.computed_share(16, 4) == 0.625
+
+
+def test_nan_to_num_after_a_float_mask_leaves_nan_in_the_gradient():
+    # The lesson's claim (section 3): the output is mended, the gradient is not.
+    query, key, value = [x.requires_grad_(True) for x in inputs((), 3, 4, 2, 2, torch.float64)]
+    bias = torch.zeros(3, 4, dtype=torch.float64)
+    bias[1] = -math.inf
+    weights = torch.softmax(query @ key.T + bias, dim=-1).nan_to_num()
+    (weights @ value).sum().backward()
+    assert (weights @ value).isfinite().all()
+    assert query.grad[1].isnan().all() and key.grad.isnan().all()
 
 
 def test_forward_keeps_no_gradient_graph_and_saves_one_lse_per_query():

@@ -26,14 +26,17 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                        factor, the T × w grid, multi-label outputs and thresholds, paired
                        differences, forward and reverse KL fits
 * ``attention``        notebook 10: scaled softmax over keys, masks and weights, the tiles
-                       of a blockwise pass, relative errors, time and memory against length
+                       of a blockwise pass, relative errors, time and memory against length,
+                       16-bit errors against the output's rounding, the lesson's claims
 
 Import any of them from here: ``from helpers.plots import plot_reliability_diagram``.
 """
 
 from helpers.plots.attention import (
     plot_attention_grids,
+    plot_attention_summary,
     plot_cost_vs_length,
+    plot_rounding_errors,
     plot_scaled_softmax,
     plot_tiles,
 )
@@ -183,4 +186,6 @@ __all__ = [
     "plot_attention_grids",
     "plot_tiles",
     "plot_cost_vs_length",
+    "plot_rounding_errors",
+    "plot_attention_summary",
 ]

@@ -524,3 +524,61 @@ def test_speaker_view_shows_the_first_talking_points_without_scrolling(built_sit
     assert notes["shown"] >= min(3, notes["bullets"]), notes  # the first three, unscrolled
     assert notes["font"].startswith(f'"{build_site.SANS.family}"'), notes
     assert not notes["raw_math"], "the notes' formulas are typeset"
+
+
+# The first slide (h, v) whose notes hold formulas, and how many.
+FIRST_NOTES_WITH_MATH = """() => {
+  const stacks = document.querySelectorAll('.reveal .slides > section');
+  for (let h = 0; h < stacks.length; h++) {
+    const slides = stacks[h].querySelectorAll(':scope > section');
+    for (let v = 0; v < slides.length; v++) {
+      const math = slides[v].querySelectorAll(':scope > aside.notes script[type^="math/tex"]');
+      if (math.length) { return [h, v, math.length]; }
+    }
+  }
+  return null;
+}"""
+
+# The formulas in the speaker view's notes: source scripts, and those set with a width.
+SPEAKER_MATH = """() => {
+  const notes = document.querySelector('.speaker-controls-notes .value');
+  return {
+    sources: notes.querySelectorAll('script[type^="math/tex"]').length,
+    typeset: [...notes.querySelectorAll('.MathJax_CHTML')]
+      .filter(math => math.getBoundingClientRect().width > 0).length,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.site_build
+def test_speaker_view_keeps_the_notes_formulas_after_navigating(built_site, chromium):
+    """A slide change re-sets the slide's formulas; the notes copied then must stay typeset."""
+    import slide_fit
+
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    with slide_fit.serve(out) as base:
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(f"{base}/slides/{lesson.stem}.slides.html#/0")
+        page.locator(".reveal.ready").wait_for(timeout=30_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && "
+                               "MathJax.Hub.queue.pending === 0", timeout=30_000)
+        target = page.evaluate(FIRST_NOTES_WITH_MATH)
+        assert target is not None, f"{lesson.name} has no formula in its notes to check"
+        h, v, formulas = target
+        assert (h, v) != (0, 0), "the check needs a slide reached by navigating"
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker.wait_for_selector("#connection-status", state="hidden", timeout=30_000)
+        page.evaluate(f"() => Reveal.slide({h}, {v})")  # as the arrow keys do: slidechanged
+        speaker.wait_for_function(f"() => ({SPEAKER_MATH})().sources === {formulas}",
+                                  timeout=30_000)
+        page.wait_for_function("() => MathJax.Hub.queue.pending === 0", timeout=30_000)
+        speaker.wait_for_timeout(500)  # a late re-send of the notes would arrive by now
+        math = speaker.evaluate(SPEAKER_MATH)
+        context.close()
+    assert math == {"sources": formulas, "typeset": formulas}, (
+        f"slide {h}/{v}: the speaker view shows {math['typeset']} of {formulas} formulas")

@@ -217,7 +217,8 @@ def plot_roofline(
     ridges = [rate / bandwidth for rate in ceilings.values()]
     low = min([intensity, *ridges]) / 8
     high = max([intensity, *ridges]) * 8
-    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    own_figure = ax is None
+    ax = _new_axes(ax, figsize=(8.5, 4.0))  # the axes and the legend beside them
     xs = np.geomspace(low, high, 64)
     ax.plot(xs, bandwidth * xs, color="black", linewidth=1.5,
             label=f"memory roof: {bandwidth / 1e9:.3g} GB/s")
@@ -239,8 +240,12 @@ def plot_roofline(
     ax.set_ylabel("elements per second (log scale)")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=SLIDE_FONT, loc="lower right")  # below the roof, right of the kernels
+    # Beside the axes: inside, wherever the measured rates put the lines, it could hide a
+    # kernel's point or the crossing of a ceiling with the roof.
+    ax.legend(fontsize=SLIDE_FONT, loc="center left", bbox_to_anchor=(1.02, 0.5))
     ax.tick_params(labelsize=SLIDE_FONT)
+    if own_figure:
+        ax.figure.tight_layout()  # keeps the legend inside the figure
     return ax
 
 

@@ -229,3 +229,16 @@ def test_roofline_legend_sits_beside_the_axes_and_covers_no_point():
         assert not legend.contains(x, y), point.get_label()
     assert not legend.overlaps(ax.get_window_extent())  # no line under it either
     assert 0 <= legend.x0 and legend.x1 <= figure.bbox.x1  # not cut off by the figure
+
+
+def test_memory_timeline_keeps_coinciding_curves_and_peak_labels_visible():
+    # Notebook 07's naive and fused losses make the same first allocations: the same steps.
+    changes = {"naive": [1, 1, 1, -1, -1, 2, -1, 1, -1, -1], "fused": [1, 1, 1, -1, -1],
+               "chunked": [0.1, -0.1, 1]}
+    ax = plot_memory_timeline(changes, backward_from={"naive": 3, "fused": 3, "chunked": 2})
+    widths = [line.get_linewidth() for line in ax.get_lines() if line.get_label() in changes]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3  # bands around
+    dotted = max(line.get_zorder() for line in ax.get_lines() if line.get_linestyle() == ":")
+    for label in ax.texts:  # the fused peak sits on its dotted line: the label hides it
+        assert label.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+        assert label.get_zorder() > dotted, label.get_text()

@@ -517,13 +517,17 @@ def plot_memory_timeline(
         live = np.concatenate([[0.0], np.cumsum(steps)[drawn]]) / unit_bytes
         events = np.arange(live.size)
         colour = f"C{index}"
-        ax.step(events, live, where="post", color=colour, linewidth=2, label=name)
+        # Each series is drawn thinner than the one before: where two coincide (the same
+        # allocations), the earlier shows as a band around the later instead of vanishing.
+        width = 2.0 * 2.0 ** min(len(changes) - 1 - index, 2)  # ..., 8, 8, 4, 2
+        ax.step(events, live, where="post", color=colour, linewidth=width, label=name)
         peak_at = int(np.argmax(live))
         ax.plot([peak_at], [live[peak_at]], marker="v", markersize=10, color=colour,
                 linestyle="none")
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
                     xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
-                    fontsize=SLIDE_FONT)
+                    fontsize=SLIDE_FONT, zorder=5,  # on a white patch, above the dotted lines
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:
             start = backward_from[name]
             if isinstance(start, bool) or not isinstance(start, int | np.integer):

@@ -526,7 +526,7 @@ def plot_memory_timeline(
                 linestyle="none")
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
                     xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
-                    fontsize=SLIDE_FONT, zorder=5,  # on a white patch, above the dotted lines
+                    fontsize=SLIDE_FONT, zorder=1.5,  # above the dotted lines, below the curves
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:
             start = backward_from[name]
@@ -536,7 +536,8 @@ def plot_memory_timeline(
             if not 0 <= start <= steps.size:
                 raise ValueError(f"backward_from[{name!r}] must be in [0, {steps.size}], "
                                  f"got {start}")
-            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5)
+            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5,
+                       zorder=1)
     # The top third is the legend's, in one row: it never covers a curve or a peak label.
     ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.55)
     ax.set_xlabel("allocations and frees, in order (dotted: backward starts)")

@@ -524,8 +524,12 @@ def plot_memory_timeline(
         peak_at = int(np.argmax(live))
         ax.plot([peak_at], [live[peak_at]], marker="v", markersize=10, color=colour,
                 linestyle="none")
+        # The label ends at the marker (starts there for a peak at event 0): to its right
+        # run the series' own steps and the events of the others.
+        left = peak_at > 0
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
-                    xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
+                    xytext=(-2 if left else 2, 9), textcoords="offset points", color=colour,
+                    ha="right" if left else "left",
                     fontsize=SLIDE_FONT, zorder=1.5,  # above the dotted lines, below the curves
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:

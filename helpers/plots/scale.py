@@ -530,7 +530,7 @@ def plot_memory_timeline(
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
                     xytext=(-2 if left else 2, 9), textcoords="offset points", color=colour,
                     ha="right" if left else "left",
-                    fontsize=SLIDE_FONT, zorder=1.5,  # above the dotted lines, below the curves
+                    fontsize=SLIDE_FONT, zorder=5,  # on top: white behind it, readable
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:
             start = backward_from[name]

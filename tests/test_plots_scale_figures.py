@@ -210,3 +210,36 @@ def test_allocation_changes_records_allocations_and_frees_in_order():
     assert allocation_changes(allocate_and_free) == [4_000_000, 2_000_000, -2_000_000, -4_000_000]
     with pytest.raises(TypeError, match="fn must be a function"):
         allocation_changes([1, 2])
+
+
+def test_roofline_legend_sits_beside_the_axes_and_covers_no_point():
+    from helpers.plots.scale import plot_roofline
+
+    # Rates as measured on one CPU thread: the exp and softmax points sit just below the
+    # ceilings, where a legend inside the axes (lower right) covered them.
+    ax = plot_roofline(17.3e9, {"exp in cache": 1.15e9, "softmax in cache": 1.6e9},
+                       {"copy": 2.16e9, "exp": 1.05e9, "softmax": 1.3e9})
+    figure = ax.figure
+    figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    points = [line for line in ax.get_lines() if line.get_label() in ("copy", "exp", "softmax")]
+    assert len(points) == 3
+    for point in points:
+        x, y = ax.transData.transform((point.get_xdata()[0], point.get_ydata()[0]))
+        assert not legend.contains(x, y), point.get_label()
+    assert not legend.overlaps(ax.get_window_extent())  # no line under it either
+    assert 0 <= legend.x0 and legend.x1 <= figure.bbox.x1  # not cut off by the figure
+
+
+def test_memory_timeline_keeps_coinciding_curves_and_peak_labels_visible():
+    # Notebook 07's naive and fused losses make the same first allocations: the same steps.
+    changes = {"naive": [1, 1, 1, -1, -1, 2, -1, 1, -1, -1], "fused": [1, 1, 1, -1, -1],
+               "chunked": [0.1, -0.1, 1]}
+    ax = plot_memory_timeline(changes, backward_from={"naive": 3, "fused": 3, "chunked": 2})
+    widths = [line.get_linewidth() for line in ax.get_lines() if line.get_label() in changes]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3  # bands around
+    dotted = max(line.get_zorder() for line in ax.get_lines() if line.get_linestyle() == ":")
+    for label in ax.texts:  # the fused peak sits on its dotted line: the label hides it
+        assert label.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+        assert label.get_zorder() > dotted, label.get_text()
+        assert label.get_ha() == "right"  # it ends at its marker, left of the next steps

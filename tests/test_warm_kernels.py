@@ -118,6 +118,17 @@ def test_without_a_warm_process_the_command_is_unchanged(tmp_path):
         broken.stop()
 
 
+def test_workers_route_to_the_warm_process_of_their_controller(warm, tmp_path):
+    command = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    assert warm.wait_until_ready()
+    shared = warm_kernels.WarmKernels(shared_socket=warm.socket_path)
+    assert shared.command(command)[4:] == [warm.socket_path, *command]
+    shared.stop()  # someone else's: left running
+    assert warm.process.poll() is None
+    gone = warm_kernels.WarmKernels(shared_socket=str(tmp_path / "no-socket"))
+    assert gone.command(command) == command
+
+
 def test_the_warm_process_exits_when_its_pytest_process_goes():
     warm = warm_kernels.WarmKernels(modules=())
     assert warm.wait_until_ready()

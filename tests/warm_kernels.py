@@ -2,9 +2,10 @@
 
 Every lesson runs under nbval in a kernel of its own, and a fresh kernel spends about 2.5 s of
 a core before its first cell does anything: starting IPython, then ``import torch`` and
-matplotlib in the first cell. ``make test`` runs a dozen of them. Here, each pytest process
-that runs notebooks starts one *warm* process that imports those modules once and then waits;
-every kernel after that is a ``fork`` of it, a copy that starts with the modules already in
+matplotlib in the first cell. ``make test`` runs a dozen of them. Here one *warm* process
+imports those modules once and then waits (pytest-xdist's controller starts it for all its
+workers, a pytest process without workers when it first needs a kernel); every kernel is a
+``fork`` of it, a copy that starts with the modules already in
 memory, and runs the ordinary ``ipykernel`` from there. The notebook's code, its outputs and
 nbval's comparisons are exactly what they are in a fresh kernel: modules are imported once
 per process either way, and nothing of the notebook runs before the fork.
@@ -25,6 +26,7 @@ The warm process exits when the pytest process that started it closes its standa
 (at the end of the run, or when it dies).
 """
 
+import gc
 import json
 import os
 import select
@@ -38,7 +40,7 @@ from pathlib import Path
 
 LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
 # What every lesson imports, and torch._dynamo, which the first step of any torch.optim
-# optimizer imports (about 1.4 s): paid once per pytest process instead of once per kernel.
+# optimizer imports (about 1.4 s): paid once per run instead of once per kernel.
 # Not matplotlib.pyplot: with matplotlib < 3.9 importing it picks the inline backend at once,
 # before the kernel's IPython exists, and figures would never reach the notebook; the
 # modules below are most of its import time and choose no backend.
@@ -57,6 +59,9 @@ def import_relevant(env: dict[str, str]) -> dict[str, str]:
 
 def serve(socket_path: str, modules: list[str]) -> None:
     """Import the modules, then fork one kernel per request until standard input closes."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)  # first: a request made during the imports waits in the queue
+    listener.listen(16)
     environment = import_relevant(os.environ)
     # ipykernel sets this before matplotlib is imported in a fresh kernel: do the same.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -65,9 +70,8 @@ def serve(socket_path: str, modules: list[str]) -> None:
     for name in modules:
         importlib.import_module(name)
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen(8)
+    # What was imported lives as long as the kernels: the collector need not scan it in each.
+    gc.freeze()
     signal.signal(signal.SIGCHLD, reap_children)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
@@ -168,15 +172,23 @@ def become_kernel(connection: socket.socket, request: dict, fds: list[int]) -> N
 # ---- the pytest side
 
 class WarmKernels:
-    """One warm process for this pytest process, started when the first kernel is asked for."""
+    """One warm process, started when the first kernel is asked for.
 
-    def __init__(self, modules: tuple[str, ...] = WARM_MODULES) -> None:
+    ``shared_socket``: the warm process another pytest process started (xdist's controller
+    starts one for all its workers); its requests are routed there while that socket exists.
+    """
+
+    def __init__(self, modules: tuple[str, ...] = WARM_MODULES,
+                 shared_socket: str | None = None) -> None:
         self.modules = modules
         self.process: subprocess.Popen | None = None
-        self.folder = tempfile.TemporaryDirectory(prefix="warm-kernels-")
-        self.socket_path = os.path.join(self.folder.name, "socket")
+        self.folder = None if shared_socket else tempfile.TemporaryDirectory(
+            prefix="warm-kernels-")
+        self.socket_path = shared_socket or os.path.join(self.folder.name, "socket")
 
     def start(self) -> bool:
+        if self.folder is None:
+            return os.path.exists(self.socket_path)
         if self.process is None:
             self.process = subprocess.Popen(
                 [sys.executable, __file__, self.socket_path, *self.modules],
@@ -186,7 +198,7 @@ class WarmKernels:
     def wait_until_ready(self) -> bool:
         if not self.start():
             return False
-        if self.process.stdout is not None:
+        if self.process is not None and self.process.stdout is not None:
             ready = self.process.stdout.readline() == b"ready\n"
             self.process.stdout.close()
             self.process.stdout = None
@@ -215,7 +227,11 @@ class WarmKernels:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.folder.cleanup()
+        if self.folder is not None:
+            self.folder.cleanup()
+
+
+SHARED_SOCKET = "COURSE_WARM_KERNELS_SOCKET"
 
 
 def install(config) -> None:
@@ -226,10 +242,21 @@ def install(config) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
     from nbval.kernel import NbvalKernelspecManager
 
-    warm = WarmKernels()  # its process starts when the first kernel is asked for
+    shared = os.environ.get(SHARED_SOCKET)
+    warm = WarmKernels(shared_socket=shared)  # started when the first kernel is asked for
+    if not shared and starts_xdist_workers(config):
+        # One warm process for every worker: it imports while they start and collect.
+        warm.start()
+        os.environ[SHARED_SOCKET] = warm.socket_path  # the workers inherit it
+        config.add_cleanup(lambda: os.environ.pop(SHARED_SOCKET, None))
     for manager in (KernelSpecManager, NbvalKernelspecManager):
         manager.get_kernel_spec = routed(manager.get_kernel_spec, warm)
     config.add_cleanup(warm.stop)
+
+
+def starts_xdist_workers(config) -> bool:
+    return (not hasattr(config, "workerinput") and not config.option.collectonly
+            and bool(getattr(config.option, "numprocesses", None)))
 
 
 def routed(get_kernel_spec, warm: WarmKernels):

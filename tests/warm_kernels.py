@@ -41,9 +41,9 @@ from pathlib import Path
 LAUNCHER = Path(__file__).with_name("kernel_launcher.py")
 # What every lesson imports, and torch._dynamo, which the first step of any torch.optim
 # optimizer imports (about 1.4 s): paid once per run instead of once per kernel.
-# Not matplotlib.pyplot: with matplotlib < 3.9 importing it picks the inline backend at once,
-# before the kernel's IPython exists, and figures would never reach the notebook; the
-# modules below are most of its import time and choose no backend.
+# Not matplotlib.pyplot: importing it may choose the backend (older matplotlib does so at
+# once), which is the kernel's business once its IPython exists; the modules below are most
+# of pyplot's import time and choose no backend.
 WARM_MODULES = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.figure",
                 "matplotlib.backends.backend_agg", "ipywidgets", "ipykernel.kernelapp")
 # Environment variables read at import time by the modules above or by Python itself.

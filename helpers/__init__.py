@@ -9,6 +9,8 @@ Modules:
 * ``data``             MNIST: the bundled 5,000 digits or the verified full download (notebook 05)
 * ``training``         the training loop written out in notebook 05
 * ``measurement``      wall time and memory use of PyTorch code (notebook 07)
+* ``distributed``      cross-entropy across processes on torch.distributed: run_on_ranks, the
+                       vocabulary-parallel loss, the global mean (notebook 11)
 * ``widgets``          live sliders (ipywidgets), each with a static twin
 * ``diagrams``         the code that draws every picture in ``images/``
 * ``checks``           automatic checkers for the exercises at the end of each notebook

@@ -326,7 +326,11 @@ def paired_comparison(
     only_b = int((b & ~a).sum())
     discordant = only_a + only_b
     # Exact binomial test on the disagreements (integers: exact even for thousands of them).
-    tail = sum(math.comb(discordant, k) for k in range(min(only_a, only_b) + 1))
+    # C(n, k + 1) = C(n, k) (n - k) / (k + 1), exactly: one product per term, not a new C(n, k).
+    tail, term = 0, 1
+    for k in range(min(only_a, only_b) + 1):
+        tail += term
+        term = term * (discordant - k) // (k + 1)
     p_value = min(1.0, 2 * tail / 2**discordant) if discordant else 1.0
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     difference = (only_a - only_b) / total

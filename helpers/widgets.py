@@ -3,7 +3,10 @@
 Each control keeps a static twin: the notebook also draws the same picture with
 ``helpers.plots``, so a reader without a running kernel (the HTML pages, the slides, a
 viewer on the web) still sees it. A control's stored output is one fixed line of text plus
-the widget itself, so nbval compares the same text on every machine.
+the widget itself, so nbval compares the same text on every machine. The line always reads
+``"<title>: move the slider(s) (needs a running kernel; static plot(s) above)."``: the HTML
+pages show it as it is, and the slides replace it by the caption "Live in JupyterLab: move
+the slider(s)" (``tools/build_site.py``, ``LIVE_CONTROL_TEXT``).
 """
 
 from __future__ import annotations

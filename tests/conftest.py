@@ -94,6 +94,23 @@ def pytest_collection_modifyitems(config, items):
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if asked(item)]
+    items.sort(key=dispatch_order)
+
+
+# The unit-test files that take seconds (kernels, processes, training), longest first: with
+# `--dist loadfile --no-loadscope-reorder` xdist hands files to the workers in collection
+# order, and long files at the end would leave one worker running alone.
+LONG_FILES = ("test_warm_kernels.py", "test_exercises.py", "test_execute_notebooks.py",
+              "test_widgets.py", "test_wrong_answers.py", "test_run_all.py")
+
+
+def dispatch_order(item) -> tuple[int, int]:
+    """Notebooks first (they are longest), then ``LONG_FILES``, then the rest as collected."""
+    if item.path.suffix == ".ipynb":
+        return (0, 0)
+    if item.path.name in LONG_FILES:
+        return (1, LONG_FILES.index(item.path.name))
+    return (2, 0)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -120,6 +137,11 @@ def pytest_terminal_summary(terminalreporter):
         for line in report.splitlines():
             if not line.startswith(tuple("0123456789")) or "screens" in line:
                 terminalreporter.write_line(line)
+
+
+def pytest_collection_finish(session):
+    """The modules and test items collected live to the end: later collections skip them."""
+    gc.freeze()
 
 
 def pytest_unconfigure(config):

@@ -12,7 +12,9 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from helpers.notebook_import import load_notebook_definitions
 
 NB10 = load_notebook_definitions("10_softmax_in_attention")
-attention, tiled_attention = NB10.attention, NB10.tiled_attention
+# As the notebook leaves them: section 4's reading cell wraps both in the argument checks.
+attention = NB10.with_checked_arguments(NB10.attention)
+tiled_attention = NB10.with_checked_arguments(NB10.tiled_attention)
 
 RTOL = {torch.float64: 1e-10, torch.float32: 1e-5}
 
@@ -51,9 +53,11 @@ def output_and_grads(fn, query, key, value, **options):
 def assert_relative_close(got, expected, rtol):
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert got.isfinite().all() and expected.isfinite().all()
-    scale = expected.abs().max().item()
+    # A gradient that is zero in exact arithmetic (one key left: the weights cannot move) is
+    # PyTorch's round-off, 1e-16 here; compare it at the problem's scale, not at that one.
+    scale = max(expected.abs().max().item(), 1e-3)
     difference = (got - expected).abs().max().item()
-    assert difference <= rtol * scale if scale > 0 else difference == 0, (difference, scale)
+    assert difference <= rtol * scale, (difference, scale)
 
 
 def assert_matches_peer(query, key, value, block_size, **options):
@@ -172,6 +176,26 @@ def test_second_derivative_is_refused():
         torch.autograd.grad(output.sum(), query, create_graph=True)
 
 
+def test_the_blocks_visited_are_those_the_lesson_counts():
+    # 16 keys, blocks of 4: (16 + 12 + 8 + 4) x 4 of 256 scores when causal (62.5 %).
+    assert list(NB10.key_blocks(16, 4, True, 16)) == [(0, 4, 0), (4, 8, 4), (8, 12, 8),
+                                                      (12, 16, 12)]
+    assert list(NB10.key_blocks(10, 4, False, 3)) == [(0, 4, 0), (4, 8, 0), (8, 10, 0)]
+    assert list(NB10.key_blocks(10, 4, True, 3)) == [(0, 4, 0)]  # later blocks: above
+    assert NB10.computed_share(16, 4) == 0.625
+
+
+def test_nan_to_num_after_a_float_mask_leaves_nan_in_the_gradient():
+    # The lesson's claim (section 3): the output is mended, the gradient is not.
+    query, key, value = [x.requires_grad_(True) for x in inputs((), 3, 4, 2, 2, torch.float64)]
+    bias = torch.zeros(3, 4, dtype=torch.float64)
+    bias[1] = -math.inf
+    weights = torch.softmax(query @ key.T + bias, dim=-1).nan_to_num()
+    (weights @ value).sum().backward()
+    assert (weights @ value).isfinite().all()
+    assert query.grad[1].isnan().all() and key.grad.isnan().all()
+
+
 def test_forward_keeps_no_gradient_graph_and_saves_one_lse_per_query():
     query, key, value = [x.requires_grad_(True)
                          for x in inputs((2,), 5, 8, 4, 3, torch.float32)]
@@ -203,7 +227,7 @@ def test_bad_input_is_a_clear_error(args, options, error, words):
             fn(*args, **options)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)  # the same cases every run
 @given(length=st.integers(1, 9), keys=st.integers(1, 9), dim=st.integers(1, 5),
        value_dim=st.integers(1, 4), block_size=st.integers(1, 10),
        kind=st.sampled_from(MASKS), seed=st.integers(0, 2**16))
@@ -214,7 +238,7 @@ def test_property_tiled_matches_the_peer_for_any_shape_and_block(length, keys, d
     assert_matches_peer(query, key, value, block_size, **options)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)  # the same cases every run
 @given(shift=st.floats(-50, 50), seed=st.integers(0, 2**16))
 def test_property_a_constant_added_to_every_score_of_a_row_changes_nothing(shift, seed):
     query, key, value = inputs((2,), 5, 7, 3, 3, torch.float64, seed=seed)

@@ -55,7 +55,7 @@ def test_reliability_bins_edges_and_empty_bins():
 
 def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
     generator = torch.Generator().manual_seed(0)
-    logits = 4.0 * torch.randn(20_000, 5, generator=generator, dtype=torch.float64)
+    logits = 4.0 * torch.randn(5_000, 5, generator=generator, dtype=torch.float64)
     true_temperature = 2.5
     targets = torch.multinomial(torch.softmax(logits / true_temperature, dim=1), 1,
                                 generator=generator).squeeze(1)

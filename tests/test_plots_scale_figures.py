@@ -156,3 +156,90 @@ def test_memory_timeline_merges_small_events_into_the_next_step():
 def test_memory_timeline_rejects_bad_input(changes, kwargs, error):
     with pytest.raises(error):
         plot_memory_timeline(changes, **kwargs)
+
+
+def test_held_memory_says_what_its_totals_are():
+    ax = plot_held_memory(HELD, total_format="{:.3g} predicted")
+    texts = [t.get_text() for t in ax.texts]
+    assert "3 predicted" in texts and "1 predicted" in texts
+    ax.figure.canvas.draw()
+    right = ax.get_window_extent().x1
+    assert all(t.get_window_extent().x1 <= right for t in ax.texts)  # inside the axes
+    with pytest.raises(TypeError, match="total_format"):
+        plot_held_memory(HELD, total_format=3)
+
+
+def _step_points(line, samples=40):
+    """Points along a step line drawn with where="post", in display coordinates."""
+    xs, ys = line.get_xdata(), line.get_ydata()
+    points = []
+    for x0, y0, x1, y1 in zip(xs[:-1], ys[:-1], xs[1:], ys[1:], strict=True):
+        points += [(x, y0) for x in np.linspace(x0, x1, samples)]  # along, at the old value
+        points += [(x1, y) for y in np.linspace(y0, y1, samples)]  # then up or down
+    return line.axes.transData.transform(points)
+
+
+def test_memory_timeline_legend_covers_no_curve_and_no_peak_label():
+    # The shape of notebook 07's figure: three series, peaks of 3, 3 and 1 matrices.
+    changes = {"naive": [1, 1, 1, -1, -1, 2, -1, 1, -1, -1], "fused": [1, 1, 1, -1, -1],
+               "chunked": [0.1, -0.1, 1]}
+    ax = plot_memory_timeline(changes, backward_from={"naive": 3, "fused": 1})
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    curves = [line for line in ax.get_lines() if line.get_label() in changes]
+    assert len(curves) == 3
+    for line in curves:
+        inside = [legend.contains(x, y) for x, y in _step_points(line)]
+        assert not any(inside), line.get_label()
+    for label in ax.texts:  # the peak labels
+        assert not legend.overlaps(label.get_window_extent()), label.get_text()
+    assert ax.get_legend().get_window_extent().y1 <= ax.get_window_extent().y1 + 1
+
+
+def test_allocation_changes_records_allocations_and_frees_in_order():
+    import torch
+
+    from helpers.plots.scale import allocation_changes
+
+    def allocate_and_free():
+        kept = torch.empty(1_000_000)  # 4 MB, float32
+        temporary = torch.empty(500_000)  # 2 MB ...
+        del temporary  # ... freed
+        return kept  # freed once the call's result is dropped
+
+    assert allocation_changes(allocate_and_free) == [4_000_000, 2_000_000, -2_000_000, -4_000_000]
+    with pytest.raises(TypeError, match="fn must be a function"):
+        allocation_changes([1, 2])
+
+
+def test_roofline_legend_sits_beside_the_axes_and_covers_no_point():
+    from helpers.plots.scale import plot_roofline
+
+    # Rates as measured on one CPU thread: the exp and softmax points sit just below the
+    # ceilings, where a legend inside the axes (lower right) covered them.
+    ax = plot_roofline(17.3e9, {"exp in cache": 1.15e9, "softmax in cache": 1.6e9},
+                       {"copy": 2.16e9, "exp": 1.05e9, "softmax": 1.3e9})
+    figure = ax.figure
+    figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    points = [line for line in ax.get_lines() if line.get_label() in ("copy", "exp", "softmax")]
+    assert len(points) == 3
+    for point in points:
+        x, y = ax.transData.transform((point.get_xdata()[0], point.get_ydata()[0]))
+        assert not legend.contains(x, y), point.get_label()
+    assert not legend.overlaps(ax.get_window_extent())  # no line under it either
+    assert 0 <= legend.x0 and legend.x1 <= figure.bbox.x1  # not cut off by the figure
+
+
+def test_memory_timeline_keeps_coinciding_curves_and_peak_labels_visible():
+    # Notebook 07's naive and fused losses make the same first allocations: the same steps.
+    changes = {"naive": [1, 1, 1, -1, -1, 2, -1, 1, -1, -1], "fused": [1, 1, 1, -1, -1],
+               "chunked": [0.1, -0.1, 1]}
+    ax = plot_memory_timeline(changes, backward_from={"naive": 3, "fused": 3, "chunked": 2})
+    widths = [line.get_linewidth() for line in ax.get_lines() if line.get_label() in changes]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3  # bands around
+    dotted = max(line.get_zorder() for line in ax.get_lines() if line.get_linestyle() == ":")
+    for label in ax.texts:  # the fused peak sits on its dotted line: the label hides it
+        assert label.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+        assert label.get_zorder() > dotted, label.get_text()
+        assert label.get_ha() == "right"  # it ends at its marker, left of the next steps

@@ -15,8 +15,9 @@ inf, same shape and dtype; both refusing to compute counts as a match) or be a r
 listed in ``REFUSALS`` with its reason. The test fails if an unlisted sample differs, and
 also if a listed refusal starts to match (then the list is stale).
 
-Importing ``op_db`` builds PyTorch's whole operator database: several seconds (about 7 s
-measured on a loaded 2-core machine). The samples are built once, on first use.
+Importing ``op_db`` builds PyTorch's whole operator database: several seconds of a core. The
+samples it yields (inputs and options) are kept in ``build/test-cache/`` per PyTorch version
+and version of this file (``pytorch_records``); the results are computed in every run.
 
 ``python tests/test_pytorch_samples.py`` prints matched / refused / total per function.
 """
@@ -24,11 +25,14 @@ measured on a loaded 2-core machine). The samples are built once, on first use.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,6 +47,8 @@ cross_entropy_from_scratch = load_notebook_definitions(
 ).cross_entropy_from_scratch
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+CROSS_ENTROPY_OPS = ("nn.functional.cross_entropy", "nn.functional.nll_loss")
+CACHE_DIR = Path(__file__).resolve().parent.parent / "build" / "test-cache"
 RTOL = {"float64": 1e-10, "float32": 1e-5}
 FUNCTIONS = ("softmax", "log_softmax", "cross_entropy")
 
@@ -107,56 +113,50 @@ def _numpy_kwargs(kwargs: dict) -> dict:
     return {key: _numpy(value) for key, value in kwargs.items()}
 
 
-def _softmax_samples(op, dtype_name: str) -> list[Sample]:
-    ours_function = softmax if op.name == "softmax" else log_softmax
-    label = op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
+def _softmax_samples(records: list[tuple], dtype_name: str) -> list[Sample]:
     samples = []
-    for index, sample in enumerate(op.sample_inputs("cpu", DTYPES[dtype_name])):
-        (dim,) = sample.args
-        logits = sample.input.detach()
-        if "dtype" in sample.kwargs:  # torch casts the input first, so do we
-            logits = logits.to(sample.kwargs["dtype"])
-        name = f"{label}[{index}] input {tuple(sample.input.shape)} dim {dim}"
+    for function, label, index, data, args, kwargs in records:
+        ours_function, torch_function = {
+            "softmax": (softmax, torch.softmax), "log_softmax": (log_softmax, torch.log_softmax),
+        }[function]
+        (dim,) = args
+        logits = data.detach()
+        if "dtype" in kwargs:  # torch casts the input first, so do we
+            logits = logits.to(kwargs["dtype"])
+        name = f"{label}[{index}] input {tuple(data.shape)} dim {dim}"
         samples.append(Sample(
-            name, op.name, dtype_name,
+            name, function, dtype_name,
             functools.partial(ours_function, logits.numpy(), axis=dim),
-            functools.partial(op, sample.input, *sample.args, **sample.kwargs),
+            functools.partial(torch_function, data, *args, **kwargs),
         ))
     return samples
 
 
-def _cross_entropy_samples(op, dtype_name: str) -> list[Sample]:
+def _cross_entropy_samples(records: list[tuple], dtype_name: str) -> list[Sample]:
     samples = []
-    for index, sample in enumerate(op.sample_inputs("cpu", DTYPES[dtype_name])):
-        (target,) = sample.args
+    for op_name, index, data, target, kwargs in records:
         options = ", ".join(
             f"{key}=<{tuple(value.shape)}>" if isinstance(value, torch.Tensor)
             else f"{key}={value!r}"
-            for key, value in sample.kwargs.items()
+            for key, value in kwargs.items()
         )
-        name = (f"{op.name}[{index}] input {tuple(sample.input.shape)} "
+        name = (f"{op_name}[{index}] input {tuple(data.shape)} "
                 f"target {tuple(target.shape)} {target.dtype} {options}")
         samples.append(Sample(
             name, "cross_entropy", dtype_name,
-            functools.partial(cross_entropy_from_scratch, _numpy(sample.input),
-                              _numpy(target), **_numpy_kwargs(sample.kwargs)),
-            functools.partial(F.cross_entropy, sample.input, target, **sample.kwargs),
+            functools.partial(cross_entropy_from_scratch, _numpy(data),
+                              _numpy(target), **_numpy_kwargs(kwargs)),
+            functools.partial(F.cross_entropy, data, target, **kwargs),
         ))
     return samples
 
 
-def _module_samples(module_info, dtype_name: str) -> list[Sample]:
-    inputs = module_info.module_inputs_func(
-        module_info, device="cpu", dtype=DTYPES[dtype_name], requires_grad=False,
-        training=True,
-    )
+def _module_samples(records: list[tuple], dtype_name: str) -> list[Sample]:
     samples = []
-    for index, module_input in enumerate(inputs):
-        options = module_input.constructor_input.kwargs
-        logits, target = module_input.forward_input.args
-        loss = torch.nn.CrossEntropyLoss(*module_input.constructor_input.args, **options)
+    for index, description, args, options, logits, target in records:
+        loss = torch.nn.CrossEntropyLoss(*args, **options)
         samples.append(Sample(
-            f"nn.CrossEntropyLoss[{index}] {module_input.desc}", "cross_entropy", dtype_name,
+            f"nn.CrossEntropyLoss[{index}] {description}", "cross_entropy", dtype_name,
             functools.partial(cross_entropy_from_scratch, _numpy(logits), _numpy(target),
                               **_numpy_kwargs(options)),
             functools.partial(loss, logits, target),
@@ -237,30 +237,71 @@ def _edge_samples(dtype_name: str) -> list[Sample]:
 
 @functools.cache
 def all_samples() -> tuple[Sample, ...]:
-    """Every sample for every function and dtype, built once (importing op_db is slow)."""
-    from torch.testing._internal.common_methods_invocations import op_db
-    from torch.testing._internal.common_modules import module_db
-
+    """Every sample for every function and dtype, built once per process."""
+    records = pytorch_records()
     samples: list[Sample] = []
     with _one_thread():
         for dtype_name in DTYPES:
-            samples += _samples_for(dtype_name, op_db, module_db)
+            softmax_records, cross_entropy_records, module_records = records[dtype_name]
+            samples += _softmax_samples(softmax_records, dtype_name)
+            samples += _cross_entropy_samples(cross_entropy_records, dtype_name)
+            samples += _module_samples(module_records, dtype_name)
+            samples += _edge_samples(dtype_name)
     return tuple(samples)
 
 
-def _samples_for(dtype_name: str, op_db: list, module_db: list) -> list[Sample]:
-    """The samples of one dtype: OpInfo, ModuleInfo, then the course's edge cases."""
-    samples: list[Sample] = []
-    for op in op_db:
-        if op.name in ("softmax", "log_softmax"):
-            samples += _softmax_samples(op, dtype_name)
-        elif op.name in ("nn.functional.cross_entropy", "nn.functional.nll_loss"):
-            samples += _cross_entropy_samples(op, dtype_name)
-    for module_info in module_db:
-        if module_info.module_cls is torch.nn.CrossEntropyLoss:
-            samples += _module_samples(module_info, dtype_name)
-    samples += _edge_samples(dtype_name)
-    return samples
+def pytorch_records() -> dict[str, tuple[list, list, list]]:
+    """PyTorch's samples (inputs and options, no results) per dtype, read from op_db once.
+
+    Importing ``op_db`` builds PyTorch's whole operator database (about 5 s of a core), so
+    the samples it yields are kept in ``build/test-cache/``, one file per PyTorch version
+    and version of this file; PyTorch's results are computed afresh in every run.
+    """
+    key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    cache = CACHE_DIR / f"pytorch-samples-{torch.__version__}-{key}.pt"
+    if cache.is_file():
+        return torch.load(cache, weights_only=False)
+    records = _records_from_op_db()
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(f".{os.getpid()}.tmp")
+    torch.save(records, partial)
+    partial.replace(cache)  # whole or not at all, whatever else runs
+    return records
+
+
+def _records_from_op_db() -> dict[str, tuple[list, list, list]]:
+    from torch.testing._internal.common_methods_invocations import op_db
+    from torch.testing._internal.common_modules import module_db
+
+    records = {}
+    with _one_thread():
+        for dtype_name, dtype in DTYPES.items():
+            softmax_records, cross_entropy_records, module_records = [], [], []
+            for op in op_db:
+                samples = (enumerate(op.sample_inputs("cpu", dtype))
+                           if op.name in ("softmax", "log_softmax", *CROSS_ENTROPY_OPS) else ())
+                for index, sample in samples:
+                    if op.name in CROSS_ENTROPY_OPS:
+                        (target,) = sample.args
+                        cross_entropy_records.append(
+                            (op.name, index, sample.input, target, sample.kwargs))
+                    else:
+                        label = op.name + (f".{op.variant_test_name}"
+                                           if op.variant_test_name else "")
+                        softmax_records.append((op.name, label, index, sample.input,
+                                                sample.args, sample.kwargs))
+            for module_info in module_db:
+                if module_info.module_cls is not torch.nn.CrossEntropyLoss:
+                    continue
+                inputs = module_info.module_inputs_func(
+                    module_info, device="cpu", dtype=dtype, requires_grad=False,
+                    training=True)
+                for index, module_input in enumerate(inputs):
+                    constructor = module_input.constructor_input
+                    module_records.append((index, module_input.desc, constructor.args,
+                                           constructor.kwargs, *module_input.forward_input.args))
+            records[dtype_name] = (softmax_records, cross_entropy_records, module_records)
+    return records
 
 
 def difference(sample: Sample) -> str | None:

@@ -374,3 +374,227 @@ def test_vendored_font_files_are_those_of_the_pinned_packages(built_site):
         for face in font.faces:
             assert (folder / face.file).read_bytes()[:4] == magic[face.format], face
         assert "Font Software" in (folder / font.licence).read_text(encoding="utf-8")
+
+
+# ---- live controls on the slides -------------------------------------------------------------
+
+def _notebook_with_a_live_control(text: str, sliders: int):
+    """A lesson whose one code cell shows a live control: a box of ``sliders`` sliders."""
+    notebook = nbformat.v4.new_notebook()
+    state = {"box": {"model_name": "VBoxModel", "state": {
+        "children": [f"IPY_MODEL_s{i}" for i in range(sliders)] + ["IPY_MODEL_image"]}},
+        "image": {"model_name": "ImageModel", "state": {}}}
+    state.update({f"s{i}": {"model_name": "FloatSliderModel", "state": {}}
+                  for i in range(sliders)})
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "state": state, "version_major": 2, "version_minor": 0}}
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 96 · T"),
+        nbformat.v4.new_code_cell("PlotExplorer(...)", outputs=[nbformat.v4.new_output(
+            "execute_result", execution_count=1,
+            data={"text/plain": text, build_site.WIDGET_VIEW: {"model_id": "box"}})]),
+    ]
+    return notebook
+
+
+@pytest.mark.parametrize(("sliders", "caption"), [
+    (1, "Live in JupyterLab: move the slider"), (3, "Live in JupyterLab: move the sliders")])
+def test_a_live_control_is_a_one_line_caption_on_the_slides(sliders, caption):
+    text = "The online normaliser: move the sliders (needs a running kernel; static plot above)."
+    notebook = _notebook_with_a_live_control(text, sliders)
+    slide = build_site.for_static_page(notebook, slides=True).cells[1].outputs[0].data
+    assert slide == {"text/html": f'<p class="course-live">{caption}</p>', "text/plain": caption}
+    page = build_site.for_static_page(notebook).cells[1].outputs[0].data
+    assert page == {"text/plain": text}  # the page keeps the control's own line
+    assert "widgets" in notebook.metadata  # the notebook itself is untouched
+
+
+def test_a_caption_without_saved_widget_state_follows_the_controls_text():
+    assert build_site.live_caption(
+        "Threshold explorer: move the slider (needs a running kernel; static plot above).",
+    ) == "Live in JupyterLab: move the slider"
+    assert build_site.live_caption("something else") == "Live in JupyterLab: move the sliders"
+    assert build_site.count_sliders({}, "missing") is None
+
+
+def test_built_slides_show_the_caption_and_never_the_kernel_message(tmp_path):
+    text = "A control: move the sliders (needs a running kernel; static plot above)."
+    path = tmp_path / "96_t.ipynb"
+    nbformat.write(_notebook_with_a_live_control(text, 1), path)
+    build_site.export(path, "slides", tmp_path / "slides.html")
+    build_site.export(path, "html", tmp_path / "page.html")
+    slides = (tmp_path / "slides.html").read_text(encoding="utf-8")
+    assert '<p class="course-live">Live in JupyterLab: move the slider</p>' in slides
+    assert "needs a running kernel" not in slides and ".reveal .course-live" in slides
+    assert "needs a running kernel" in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
+def test_every_live_control_of_the_course_gets_its_caption():
+    """Each stored control's line is the one the slides recognise, with its sliders found: the
+    guard that ``helpers.widgets``' lines and ``LIVE_CONTROL_TEXT`` stay one format (a changed
+    line reaches the stored outputs through ``make execute``)."""
+    import json
+
+    found = 0
+    for lesson in build_site.all_notebooks()[0]:
+        notebook = json.loads(lesson.read_text(encoding="utf-8"))
+        state = notebook["metadata"].get("widgets", {}).get(
+            "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                view = output.get("data", {}).get(build_site.WIDGET_VIEW)
+                if view is None:
+                    continue
+                text = "".join(output["data"]["text/plain"])
+                assert build_site.LIVE_CONTROL_TEXT.match(text), (lesson.name, text)
+                assert build_site.count_sliders(state, view["model_id"]), lesson.name
+                found += 1
+    assert found >= len(build_site.all_notebooks()[0])  # every lesson has one
+
+
+# ---- the speaker view in a browser --------------------------------------------------------------
+
+SPEAKER_NOTES = """() => {
+  const box = document.querySelector('#speaker-controls');
+  const notes = document.querySelector('.speaker-controls-notes .value');
+  const bottom = box.getBoundingClientRect().bottom;
+  const bullets = [...notes.querySelectorAll('ul')][0].querySelectorAll(':scope > li');
+  return {
+    heading: notes.querySelector('p') ? notes.querySelector('p').innerText : '',
+    bullets: bullets.length,
+    shown: [...bullets].filter(li => li.getBoundingClientRect().bottom <= bottom).length,
+    scrolled: box.scrollTop,
+    font: getComputedStyle(notes).fontFamily,
+    raw_math: /\\$[^$]+\\$/.test(notes.innerText),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    import os
+
+    import slide_fit
+
+    def missing(reason):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (in CI the browser tests must run)")
+        pytest.skip(reason)
+
+    if slide_fit.chromium_path() is None:
+        missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as playwright:
+        browser = slide_fit.launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.site_build
+def test_speaker_view_shows_the_first_talking_points_without_scrolling(built_site, chromium):
+    import slide_fit
+
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with slide_fit.serve(out) as base:
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(f"{base}/slides/{lesson.stem}.slides.html#/1")  # section 1: talking points
+        page.locator(".reveal.ready").wait_for(timeout=30_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && "
+                               "MathJax.Hub.queue.pending === 0", timeout=30_000)
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker.set_viewport_size({"width": 1280, "height": 720})
+        speaker.wait_for_selector(".speaker-controls-notes:not(.hidden) li", timeout=30_000)
+        speaker.wait_for_function("() => document.fonts.status === 'loaded' && "
+                                  "document.getElementById('course-speaker-view')")
+        notes = speaker.evaluate(SPEAKER_NOTES)
+        speaker.screenshot(path=artifacts / f"site_speaker_view_{lesson.stem}.png")
+        context.close()
+    assert notes["heading"] == "Talking points"
+    assert notes["scrolled"] == 0
+    assert notes["shown"] >= min(3, notes["bullets"]), notes  # the first three, unscrolled
+    assert notes["font"].startswith(f'"{build_site.SANS.family}"'), notes
+    assert not notes["raw_math"], "the notes' formulas are typeset"
+
+
+# Every slide (h, v) whose notes hold formulas (the notes can sit inside a fragment): the id
+# of its first notes cell, and how many formulas its notes hold.
+NOTES_WITH_MATH = """() => {
+  const found = [];
+  document.querySelectorAll('.reveal .slides > section').forEach((stack, h) => {
+    stack.querySelectorAll(':scope > section').forEach((slide, v) => {
+      const math = slide.querySelectorAll('aside.notes script[type^="math/tex"]');
+      if (math.length) {
+        found.push([h, v, slide.querySelector('aside.notes [id]').id, math.length]);
+      }
+    });
+  });
+  return found;
+}"""
+
+MOVE_NOTES_INTO_A_FRAGMENT = """([h, v]) => {
+  const stack = document.querySelectorAll('.reveal .slides > section')[h];
+  const slide = stack.querySelectorAll(':scope > section')[v];
+  const fragment = document.createElement('div');
+  fragment.className = 'fragment';
+  slide.querySelectorAll(':scope > aside.notes').forEach(notes => fragment.appendChild(notes));
+  slide.appendChild(fragment);
+  Reveal.sync();
+}"""
+
+# The formulas in the speaker view's notes: source scripts, and those set with a width.
+SPEAKER_MATH = """() => {
+  const notes = document.querySelector('.speaker-controls-notes .value');
+  return {
+    sources: notes.querySelectorAll('script[type^="math/tex"]').length,
+    typeset: [...notes.querySelectorAll('.MathJax_CHTML')]
+      .filter(math => math.getBoundingClientRect().width > 0).length,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.site_build
+def test_speaker_view_keeps_the_notes_formulas_after_navigating(built_site, chromium):
+    """A slide change re-sets the slide's formulas; the notes copied then must stay typeset."""
+    import slide_fit
+
+    out, _, notebooks = built_site
+    lesson = notebooks[0]
+    shown = {}
+    with slide_fit.serve(out) as base:
+        context = chromium.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(f"{base}/slides/{lesson.stem}.slides.html#/0")
+        page.locator(".reveal.ready").wait_for(timeout=30_000)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && "
+                               "MathJax.Hub.queue.pending === 0", timeout=30_000)
+        targets = [t for t in page.evaluate(NOTES_WITH_MATH) if t[:2] != [0, 0]]
+        assert targets, f"{lesson.name} has no formula in its notes to check"
+        # Notes that follow a fragment cell sit inside the fragment: the last target's
+        # notes are moved into one, so both places are checked.
+        page.evaluate(MOVE_NOTES_INTO_A_FRAGMENT, targets[-1][:2])
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker.wait_for_selector("#connection-status", state="hidden", timeout=30_000)
+        for h, v, cell_id, formulas in targets:
+            page.evaluate(f"() => Reveal.slide({h}, {v})")  # as the arrow keys do
+            speaker.wait_for_selector(f'.speaker-controls-notes .value [id="{cell_id}"]',
+                                      state="attached", timeout=30_000)
+            page.wait_for_function("() => MathJax.Hub.queue.pending === 0", timeout=30_000)
+            speaker.wait_for_timeout(300)  # a late re-send of the notes would arrive by now
+            shown[f"{h}/{v}"] = (speaker.evaluate(SPEAKER_MATH), formulas)
+        context.close()
+    wrong = {slide: math for slide, (math, formulas) in shown.items()
+             if math != {"sources": formulas, "typeset": formulas}}
+    assert not wrong, f"notes formulas not typeset in the speaker view: {wrong}"

@@ -2,8 +2,11 @@
 
 Its timer and memory meter live in helpers.measurement (tests/test_measurement.py)."""
 
+import ast
 import math
+import re
 
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -12,12 +15,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.measurement import memory_use, peak_memory_bytes
-from helpers.notebook_import import load_notebook_definitions
+from helpers.notebook_import import NOTEBOOK_DIR, load_notebook_definitions
 from helpers.numerics import softmax
 from helpers.plots import class_count_label, plot_cost_vs_classes
 from helpers.plots.scale import plot_roofline
 
 NB07 = load_notebook_definitions("07_softmax_at_scale")
+
+
+@pytest.fixture(scope="module")
+def nb07_path(tmp_path_factory):
+    """The definitions of the lecture path alone: the cores the slides show (online
+    normaliser, chunked forward and backward), before the reading cells replace them."""
+    notebook = nbformat.read(NOTEBOOK_DIR / "07_softmax_at_scale.ipynb", as_version=4)
+    for cell in notebook.cells:  # reading cells keep their imports and settings only
+        if cell.cell_type == "code" and "reading" in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            tree.body = [node for node in tree.body
+                         if not isinstance(node, ast.FunctionDef | ast.ClassDef)]
+            cell.source = ast.unparse(tree)
+    path = tmp_path_factory.mktemp("path") / "07_path.ipynb"
+    nbformat.write(notebook, path)
+    return load_notebook_definitions(path)
 
 TOLERANCE = {torch.float32: {"rtol": 1e-5, "atol": 1e-6}, torch.float64: {}}
 DTYPES = [torch.float32, torch.float64]
@@ -83,7 +102,7 @@ def test_online_softmax_agrees_with_the_numpy_softmax_of_notebook_01():
                                rtol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # the same cases every run
 @given(
     rows=st.integers(1, 4),
     classes=st.integers(1, 40),
@@ -107,6 +126,63 @@ def test_naive_softmax_is_right_on_small_logits_and_overflows_on_large_ones():
     torch.testing.assert_close(NB07.naive_softmax(logits), torch.softmax(logits, dim=-1))
     assert torch.isnan(NB07.naive_softmax(torch.tensor([89.0, 0.0]))).any()
     assert not torch.isnan(NB07.safe_softmax(torch.tensor([89.0, 0.0]))).any()
+
+
+def test_the_slides_show_cores_that_the_reading_cells_replace(nb07_path):
+    notebook = nbformat.read(NOTEBOOK_DIR / "07_softmax_at_scale.ipynb", as_version=4)
+    code = [(c.source, "reading" in c.metadata.get("tags", []))
+            for c in notebook.cells if c.cell_type == "code"]
+    for name in ("online_normalizer", "chunked_forward", "chunked_backward",
+                 "chunked_cross_entropy"):
+        assert getattr(nb07_path, name) is not getattr(NB07, name), name
+        cells = [(source, reading) for source, reading in code
+                 if re.search(rf"^def {name}\(", source, re.MULTILINE)]
+        # First the core, on the slides; then the whole, in a reading cell.
+        assert [reading for _, reading in cells] == [False, True], name
+        core = cells[0][0]
+        assert len(core.splitlines()) <= 13, name  # the loop that carries the idea
+        if name != "chunked_cross_entropy":  # one line says what replaces it
+            assert "The core: the reading cell" in core, name
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 1000])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_core_online_normalizer_agrees_with_the_whole(nb07_path, dtype, chunk_size):
+    for logits in (random_logits(3, 37, dtype, scale=50.0), torch.tensor(EXTREME_ROWS,
+                                                                        dtype=dtype)):
+        core_max, core_sum = nb07_path.online_normalizer(logits, chunk_size)
+        whole_max, whole_sum = NB07.online_normalizer(logits, chunk_size)
+        torch.testing.assert_close(core_max, whole_max, rtol=0, atol=0)
+        torch.testing.assert_close(core_sum, whole_sum, **TOLERANCE[dtype])
+        assert not torch.isnan(core_sum).any()
+    masked = torch.full((2, 6), -math.inf, dtype=dtype)  # a row of masked logits only
+    masked[1, 4] = 1.0
+    core_max, core_sum = nb07_path.online_normalizer(masked, 4)
+    assert core_max[0].item() == -math.inf and core_sum.tolist() == [[0.0], [1.0]]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("rows", "classes", "chunk_size"),
+                         [(1, 2, 1), (4, 10, 3), (7, 300, 256), (16, 4097, 4096), (3, 50, 999)])
+def test_the_core_chunked_loss_matches_pytorch(nb07_path, dtype, rows, classes, chunk_size):
+    logits = random_logits(rows, classes, dtype, scale=30.0, seed=classes)
+    targets = torch.randint(0, classes, (rows,), generator=torch.Generator().manual_seed(rows))
+    expected_loss, expected_grad = loss_and_grad(F.cross_entropy, logits, targets)
+    loss, grad = loss_and_grad(
+        lambda z, t: nb07_path.chunked_cross_entropy(z, t, chunk_size), logits, targets)
+    torch.testing.assert_close(loss, expected_loss, **TOLERANCE[dtype])
+    torch.testing.assert_close(grad, expected_grad, **TOLERANCE[dtype])
+    leaf = logits.detach().double().requires_grad_(True)[:2, :11]
+    assert torch.autograd.gradcheck(
+        lambda z: nb07_path.chunked_cross_entropy(z, targets[:2] % 11, 4), (leaf,))
+
+
+def test_the_core_chunked_loss_scales_by_the_upstream_gradient(nb07_path):
+    logits = random_logits(4, 9, torch.float64).requires_grad_(True)
+    targets = torch.tensor([0, 8, 3, 3])
+    (3.0 * nb07_path.chunked_cross_entropy(logits, targets, 2)).backward()
+    expected = torch.autograd.grad(3.0 * F.cross_entropy(logits, targets), logits)[0]
+    torch.testing.assert_close(logits.grad, expected)
 
 
 def test_online_normalizer_rejects_a_bad_chunk_size():
@@ -295,6 +371,25 @@ def test_cost_plot_content():
     assert lines[0].get_linestyle() != lines[1].get_linestyle()
 
 
+def test_cost_plot_shows_a_method_hidden_under_an_equal_one():
+    counts = [2_048, 8_192, 32_768]
+    ax = plot_cost_vs_classes(
+        counts, {"naive": [0.5, 2.0, 8.0], "fused": [0.5, 2.0, 8.01], "chunked": [1e-3] * 3},
+        ylabel="extra peak memory (MiB)", exact_ticks=True)
+    naive, fused, chunked = ax.get_lines()
+    # Drawn first, naive would vanish under fused: a wider band with larger hollow markers.
+    assert naive.get_linewidth() > 2 * fused.get_linewidth()
+    assert naive.get_markersize() > 1.5 * fused.get_markersize()
+    assert naive.get_markerfacecolor() == "none"
+    assert naive.get_zorder() <= fused.get_zorder()
+    assert chunked.get_linewidth() == fused.get_linewidth()  # not equal to another: as usual
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "naive", "fused (= naive)", "chunked"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2,048", "8,192", "32,768"]
+    with pytest.raises(TypeError, match="exact_ticks"):
+        plot_cost_vs_classes(counts, {"a": [1.0, 2.0, 3.0]}, ylabel="y", exact_ticks="yes")
+
+
 def test_cost_plot_draws_on_given_axes_and_accepts_tensors():
     import matplotlib.pyplot as plt
 
@@ -329,29 +424,36 @@ def test_cost_plot_rejects_bad_input(counts, costs, kwargs, error, message):
         plot_cost_vs_classes(counts, costs, ylabel="y", **kwargs)
 
 
+@pytest.mark.parametrize("exact_ticks", [False, True])
 @pytest.mark.parametrize(
     "counts",
     [[2_048, 8_192, 32_768], [1_000, 10_000, 50_000, 100_000, 200_000]],  # quick, full
 )
-def test_cost_plot_tick_labels_do_not_overlap(counts):
+def test_cost_plot_tick_labels_do_not_overlap(counts, exact_ticks):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11.0, 3.8))  # as in the notebook
-    for ax in axes:
-        plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax)
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))  # one panel of the notebook's figure
+    plot_cost_vs_classes(counts, {"a": np.arange(1.0, len(counts) + 1)}, ylabel="y", ax=ax,
+                         exact_ticks=exact_ticks, legend_room=True)
     fig.tight_layout()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    for ax in axes:
-        labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
-            minor=True) if label.get_visible() and label.get_text()]
-        assert [label.get_text() for label in labels] == [
-            class_count_label(count) for count in sorted(counts)
-        ]
+    expected = [f"{count:,}" if exact_ticks else class_count_label(count)
+                for count in sorted(counts)]
+    labels = [label for label in ax.get_xticklabels(minor=False) + ax.get_xticklabels(
+        minor=True) if label.get_visible() and label.get_text()]
+    assert [label.get_text() for label in labels] == expected
+    angle = math.radians(labels[0].get_rotation())
+    if angle == 0:  # side by side: boxes apart
         boxes = sorted((label.get_window_extent(renderer) for label in labels),
                        key=lambda box: box.x0)
         for left, right in zip(boxes, boxes[1:], strict=False):
             assert left.x1 < right.x0, (left, right)
+    else:  # slanted in parallel: apart across the slant by more than a line of text
+        anchors = ax.transData.transform([(count, 1.0) for count in sorted(counts)])[:, 0]
+        height = labels[0].get_fontsize() * fig.dpi / 72
+        assert (np.diff(anchors) * math.sin(angle)).min() > height
+        assert all(label.get_window_extent(renderer).y0 >= 0 for label in labels)
     width, height = fig.get_size_inches() * fig.dpi
     assert width <= 1280 and height <= 720
     plt.close(fig)
@@ -615,3 +717,26 @@ def test_roofline_draws_on_given_axes_with_no_ceiling():
 def test_roofline_rejects_bad_input(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_roofline(*args, **kwargs)
+
+
+@pytest.mark.parametrize("costs", [
+    {"naive": [0.5, 2.0, 8.0], "fused": [0.5, 2.0, 8.0], "chunked": [9e-4, 9e-4, 9e-4]},
+    {"naive": [9.0, 9.5, 9.9], "fused": [0.1, 0.1, 0.1], "chunked": [5.0, 1.0, 0.2]},
+])
+def test_cost_plot_legend_room_keeps_the_legend_off_every_line(costs):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))  # one panel of the notebook's figure
+    plot_cost_vs_classes([2_048, 8_192, 32_768], costs, ylabel="y", ax=ax, legend_room=True)
+    fig.tight_layout()
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        points = ax.transData.transform(line.get_xydata())
+        along = [a + t * (b - a) for a, b in zip(points, points[1:], strict=False)
+                 for t in np.linspace(0, 1, 50)]
+        assert not any(legend.contains(x, y) for x, y in along), line.get_label()
+        radius = line.get_markersize() / 2 * fig.dpi / 72
+        assert not any(legend.padded(radius).contains(x, y) for x, y in points), line.get_label()
+    with pytest.raises(TypeError, match="legend_room"):
+        plot_cost_vs_classes([1, 2], {"a": [1.0, 2.0]}, ylabel="y", legend_room=1)

@@ -53,6 +53,14 @@ def mask_as_numpy(length, keys):
     return np.tril(np.ones((length, keys), dtype=bool), k=keys - length)
 
 
+def mask_with_one_key_too_many(length, keys):
+    return _ones(length, keys).tril(diagonal=keys - length + 1)
+
+
+def mask_transposed(length, keys):
+    return _ones(keys, length).triu(diagonal=length - keys)
+
+
 # ---- exercise 2: merging two attentions ----------------------------------------------------
 
 def merge_by_the_mean(out_a, lse_a, out_b, lse_b):
@@ -95,6 +103,34 @@ def merge_with_raw_exponentials_and_empty_rows_guarded(out_a, lse_a, out_b, lse_
     return output, torch.log(total[:, 0])
 
 
+def _shares(lse_a, lse_b):
+    lse = torch.logaddexp(lse_a, lse_b)
+    safe = torch.where(torch.isneginf(lse), 0.0, lse)
+    return lse, (lse_a - safe).exp()[:, None], (lse_b - safe).exp()[:, None]
+
+
+def merge_without_rescaling_a(out_a, lse_a, out_b, lse_b):
+    lse, _, share_b = _shares(lse_a, lse_b)
+    return out_a + share_b * out_b, lse
+
+
+def merge_without_rescaling_b(out_a, lse_a, out_b, lse_b):
+    lse, share_a, _ = _shares(lse_a, lse_b)
+    return share_a * out_a + out_b, lse
+
+
+def merge_with_swapped_shares(out_a, lse_a, out_b, lse_b):
+    lse, share_a, share_b = _shares(lse_a, lse_b)
+    return share_b * out_a + share_a * out_b, lse
+
+
+def merge_shifted_by_the_larger_lse(out_a, lse_a, out_b, lse_b):
+    larger = torch.maximum(lse_a, lse_b)
+    larger = torch.where(torch.isneginf(larger), 0.0, larger)
+    return ((lse_a - larger).exp()[:, None] * out_a + (lse_b - larger).exp()[:, None] * out_b,
+            torch.logaddexp(lse_a, lse_b))
+
+
 # ---- exercise 3: attention's gradients by hand -----------------------------------------------
 
 def _forward(query, key, value, scale):
@@ -113,6 +149,10 @@ def backward_with_the_row_sum_of_dp(query, key, value, grad_output, scale):
     grad_probs = grad_output @ value.mT
     grad_scores = probs * (grad_probs - grad_probs.sum(-1, keepdim=True))
     return grad_scores @ key * scale, grad_scores.mT @ query * scale, probs.mT @ grad_output
+
+
+def attention_backward(query, key, value, grad_output, scale):
+    return SOLUTIONS.attention_backward(query, key, value, grad_output, scale)
 
 
 def _scaled(query, key, value, grad_output, scale, query_scale, key_scale):
@@ -152,6 +192,36 @@ def backward_with_a_softmax_that_overflows(query, key, value, grad_output, scale
     return grad_scores @ key * scale, grad_scores.mT @ query * scale, probs.mT @ grad_output
 
 
+def backward_with_unscaled_weights(query, key, value, grad_output, scale):
+    return _scaled(query, key, value, grad_output, 1.0, scale, scale)
+
+
+def backward_without_any_scale(query, key, value, grad_output, scale):
+    return _scaled(query, key, value, grad_output, 1.0, 1.0, 1.0)
+
+
+def backward_scaled_twice(query, key, value, grad_output, scale):
+    grad_query, grad_key, grad_value = _scaled(query, key, value, grad_output, scale,
+                                               scale * scale, scale * scale)
+    return grad_query, grad_key, grad_value
+
+
+def backward_with_one_over_sqrt_e(query, key, value, grad_output, scale):
+    return attention_backward(query, key, value, grad_output, query.shape[-1] ** -0.5)
+
+
+def backward_with_one_delta_for_everything(query, key, value, grad_output, scale):
+    probs, output = _forward(query, key, value, scale)
+    grad_scores = probs * (grad_output @ value.mT - (grad_output * output).sum())
+    return grad_scores @ key * scale, grad_scores.mT @ query * scale, probs.mT @ grad_output
+
+
+def backward_delta_without_keepdim(query, key, value, grad_output, scale):
+    probs, output = _forward(query, key, value, scale)
+    grad_scores = probs * (grad_output @ value.mT - (grad_output * output).sum(-1))
+    return grad_scores @ key * scale, grad_scores.mT @ query * scale, probs.mT @ grad_output
+
+
 def backward_in_the_wrong_order(query, key, value, grad_output, scale):
     grad_query, grad_key, grad_value = _scaled(query, key, value, grad_output, scale,
                                                scale, scale)
@@ -167,22 +237,36 @@ CATALOGUE = [
     ("check_causal_lower_right", mask_inverted, "inverted"),
     ("check_causal_lower_right", mask_as_floats, "must be boolean"),
     ("check_causal_lower_right", mask_as_numpy, "return a torch tensor"),
+    ("check_causal_lower_right", mask_with_one_key_too_many, "one key too many"),
+    ("check_causal_lower_right", mask_transposed, "one row per query"),
     ("check_merge_attention", merge_by_the_mean, "plain mean"),
     ("check_merge_attention", merge_without_dividing, "not divided by the total"),
     ("check_merge_attention", merge_lse_by_max, "max of the two"),
     ("check_merge_attention", merge_lse_by_sum, "adding the lses"),
-    ("check_merge_attention", merge_without_care_for_empty_rows, "-inf - (-inf) is nan"),
+    ("check_merge_attention", merge_without_care_for_empty_rows,
+     "rows with every key masked give nan"),
     ("check_merge_attention", merge_with_raw_exponentials, "exp(lse) overflows"),
     ("check_merge_attention", merge_with_raw_exponentials_and_empty_rows_guarded,
      "exp(lse) overflows"),
+    ("check_merge_attention", merge_without_rescaling_a, "out_a is not rescaled"),
+    ("check_merge_attention", merge_without_rescaling_b, "out_b is not rescaled"),
+    ("check_merge_attention", merge_with_swapped_shares, "shares are swapped"),
+    ("check_merge_attention", merge_shifted_by_the_larger_lse, "do not add up to 1"),
     ("check_attention_backward", backward_without_delta, "D_i = do_i . o_i is missing"),
     ("check_attention_backward", backward_with_the_row_sum_of_dp, "not the plain row sum"),
     ("check_attention_backward", backward_without_the_scale,
      "missing from grad_query and grad_key"),
     ("check_attention_backward", backward_scale_on_query_only, "missing from grad_key"),
     ("check_attention_backward", backward_with_autograd, "used autograd (Tensor.backward)"),
-    ("check_attention_backward", backward_key_not_transposed, "raised RuntimeError"),
-    ("check_attention_backward", backward_in_the_wrong_order, "grad_query: expected shape"),
+    ("check_attention_backward", backward_key_not_transposed, "needs .mT"),
+    ("check_attention_backward", backward_in_the_wrong_order, "in the wrong order"),
+    ("check_attention_backward", backward_with_unscaled_weights, "unscaled scores"),
+    ("check_attention_backward", backward_without_any_scale, "scale is missing everywhere"),
+    ("check_attention_backward", backward_scaled_twice, "applied twice"),
+    ("check_attention_backward", backward_with_one_over_sqrt_e, "scale argument is ignored"),
+    ("check_attention_backward", backward_with_one_delta_for_everything,
+     "one number per query"),
+    ("check_attention_backward", backward_delta_without_keepdim, "keepdim=True"),
     ("check_attention_backward", backward_with_a_softmax_that_overflows,
      "subtract each row's maximum"),
 ]

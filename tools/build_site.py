@@ -392,21 +392,66 @@ MARKDOWN_IMAGE = re.compile(r"(!\[[^\]]*\])\(([^)\s:]+)\)")
 HTML_IMAGE = re.compile(r"""(<img[^>]*\bsrc=")([^":]+)\"""")
 
 
-def for_static_page(notebook, folder: Path | None = None):
+# A live control's one line of text (``helpers.widgets``): "<title>: move the slider(s)
+# (needs a running kernel; static plot(s) above)."
+LIVE_CONTROL_TEXT = re.compile(
+    r"^(?P<title>.+): move the (?P<sliders>sliders?) "
+    r"\(needs a running kernel; static plots? above\)\.$"
+)
+
+
+def live_caption(text: str, sliders: int | None = None) -> str:
+    """What a slide shows for a live control: "Live in JupyterLab: move the slider(s)".
+
+    ``text`` is the control's stored line (``LIVE_CONTROL_TEXT``); ``sliders``, when known
+    (from the saved widget state), how many sliders it has. On a slide its figure is on the
+    same screen or the one before, and "needs a running kernel; static plot above" reads as
+    an error message: the caption says where the control is live instead.
+    """
+    match = LIVE_CONTROL_TEXT.match(text.strip())
+    if sliders is not None and sliders > 0:
+        word = "slider" if sliders == 1 else "sliders"
+    else:
+        word = match.group("sliders") if match else "sliders"
+    return f"Live in JupyterLab: move the {word}"
+
+
+def count_sliders(widget_state: dict, model_id: str) -> int | None:
+    """How many slider models the widget ``model_id`` holds, its boxes' children included;
+    ``None`` when the saved state does not have it."""
+    model = widget_state.get(model_id)
+    if not isinstance(model, dict):
+        return None
+    own = int(str(model.get("model_name", "")).endswith("SliderModel"))
+    children = model.get("state", {}).get("children", [])
+    return own + sum(count_sliders(widget_state, child.removeprefix("IPY_MODEL_")) or 0
+                     for child in children if isinstance(child, str))
+
+
+def for_static_page(notebook, folder: Path | None = None, *, slides: bool = False):
     """A copy of ``notebook`` ready for a page without a kernel.
 
     Pictures from ``folder`` (the notebook's folder) are embedded. Live widgets cannot run
     without a kernel, and showing them would need a widget renderer from a CDN: each
     widget output keeps only its text (which says that it needs a kernel, next to the
-    static plots), and the saved widget state is dropped.
+    static plots), and the saved widget state is dropped. On ``slides`` that text becomes
+    a one-line caption (:func:`live_caption`, styled ``course-live``).
     """
     page = copy.deepcopy(notebook)
-    page.metadata.pop("widgets", None)
+    saved = page.metadata.pop("widgets", None) or {}
+    widget_state = saved.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     page.metadata["title"] = plain_title(notebook_title(notebook))
     slide_metadata.apply_slide_types(page)  # the rule and the tags, whatever is stored
     for cell in page.cells:
         for output in cell.get("outputs", []):
-            output.get("data", {}).pop(WIDGET_VIEW, None)
+            data = output.get("data", {})
+            view = data.pop(WIDGET_VIEW, None)
+            if view is not None and slides:
+                sliders = count_sliders(widget_state, str(view.get("model_id", "")))
+                caption = live_caption(str(data.get("text/plain", "")), sliders)
+                data.clear()
+                data["text/html"] = f'<p class="course-live">{html.escape(caption)}</p>'
+                data["text/plain"] = caption
         if cell.cell_type == "code":
             cell.source = strip_nbval_markers(cell.source)
         if cell.cell_type == "markdown" and folder is not None:
@@ -482,7 +527,8 @@ def _exporter_config() -> Config:
 
 def export(notebook_path: Path, kind: str, out_file: Path) -> None:
     """Write one notebook as a page (``kind="html"``) or as slides (``kind="slides"``)."""
-    notebook = for_static_page(nbformat.read(notebook_path, as_version=4), notebook_path.parent)
+    notebook = for_static_page(nbformat.read(notebook_path, as_version=4), notebook_path.parent,
+                               slides=kind == "slides")
     config = _exporter_config()
     if kind == "html":
         exporter = HTMLExporter(config=config, template_name="course_lab")

@@ -16,7 +16,15 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from helpers.checks.core import Case, Report, TorchWatch, compare_arrays, explain, run_cases
+from helpers.checks.core import (
+    Case,
+    Report,
+    RuleBroken,
+    TorchWatch,
+    compare_arrays,
+    explain,
+    run_cases,
+)
 
 __all__ = ["check_causal_lower_right", "check_merge_attention", "check_attention_backward"]
 
@@ -41,17 +49,37 @@ def _compare_parts(got, expected: tuple, names: tuple, rtol: float, atol: float)
     return ""
 
 
-def _parts_compare(names: tuple, rtol: float, atol: float, non_finite: str):
-    """A ``compare(got, case)`` for answers made of several tensors, naming known mistakes."""
+def _wrong_order(got, expected: tuple, names: tuple) -> str:
+    """A message when the parts of ``got`` are the right ones in another order, else ``""``."""
+    if not all(isinstance(p, torch.Tensor) for p in got):
+        return ""
+    shapes = [tuple(p.shape) for p in got]
+    wanted = [tuple(p.shape) for p in expected]
+    if shapes != wanted and sorted(shapes) == sorted(wanted):
+        return f"the parts are in the wrong order: return ({', '.join(names)})"
+    return ""
+
+
+def _parts_compare(names: tuple, rtol: float, atol: float,
+                   non_finite: Callable[[tuple, Case], str]):
+    """A ``compare(got, case)`` for answers made of several tensors, naming known mistakes.
+
+    ``non_finite(got, case)`` says why an answer holds nan or inf where the right one does
+    not."""
     def compare(got, case: Case) -> str:
         reason = _compare_parts(got, case.expected, names, rtol, atol)
         if not reason or not isinstance(got, tuple | list) or len(got) != len(names):
             return reason
+        order = _wrong_order(got, case.expected, names)
+        if order:
+            return order
         for wrong, message in case.mistakes:
             if wrong is not None and not _compare_parts(got, wrong, names, rtol, atol):
                 return f"values differ: {message}"
-        if any(isinstance(p, torch.Tensor) and p.isnan().any() for p in got):
-            return f"values differ: your answer holds nan: {non_finite}"
+        if any(isinstance(p, torch.Tensor) and p.shape == want.shape
+               and (~p.isfinite() & want.isfinite()).any()
+               for p, want in zip(got, case.expected, strict=True)):
+            return f"values differ: {non_finite(got, case)}"
         return reason
     return compare
 
@@ -75,6 +103,8 @@ def _cases_causal_lower_right() -> list[Case]:
              "keys - length, not length - keys"),
             (~ones.tril(diagonal=keys - length), "inverted: in PyTorch's boolean masks "
              "True means 'may attend'"),
+            (ones.tril(diagonal=keys - length + 1), "one key too many per query: query i "
+             "may attend to keys j <= i + S - L, not j <= i + S - L + 1"),
         )
         mistakes = tuple((w, m) for w, m in mistakes if not torch.equal(w, expected))
         cases.append(Case(f"length {length}, keys {keys}", (length, keys), expected,
@@ -95,6 +125,10 @@ def check_causal_lower_right(candidate: Callable) -> Report:
         if got.dtype != torch.bool:
             return (f"the mask must be boolean (True = may attend), got {got.dtype}: a float "
                     "mask would be added to the scores")
+        length, keys = case.args
+        if length != keys and tuple(got.shape) == (keys, length):
+            return (f"the mask is (keys, length) = {tuple(got.shape)}: it must be (length, "
+                    "keys), one row per query")
         return explain(got, case, compare_arrays(got, case.expected))
 
     return run_cases("Exercise 1 (a causal mask aligned bottom-right)", candidate,
@@ -137,12 +171,21 @@ def _cases_merge_attention() -> list[Case]:
         expected_out = F.scaled_dot_product_attention(
             query, key, value, attn_mask=allowed | ~alive) * alive
         expected = (expected_out, torch.logaddexp(lse_a, lse_b))
+        lse = expected[1]
+        shift = torch.where(torch.isneginf(lse), 0.0, lse)
+        share_a, share_b = (torch.exp(x - shift)[:, None] for x in (lse_a, lse_b))
+        larger = torch.maximum(lse_a, lse_b)
+        larger = torch.where(torch.isneginf(larger), 0.0, larger)
         mistakes = (
-            ((out_a + out_b) / 2, expected[1]),
-            ((torch.exp(lse_a)[:, None] * out_a + torch.exp(lse_b)[:, None] * out_b),
-             expected[1]),
+            ((out_a + out_b) / 2, lse),
+            ((torch.exp(lse_a)[:, None] * out_a + torch.exp(lse_b)[:, None] * out_b), lse),
             (expected_out, torch.maximum(lse_a, lse_b)),
             (expected_out, lse_a + lse_b),
+            (out_a + share_b * out_b, lse),
+            (share_a * out_a + out_b, lse),
+            (share_b * out_a + share_a * out_b, lse),
+            (torch.exp(lse_a - larger)[:, None] * out_a
+             + torch.exp(lse_b - larger)[:, None] * out_b, lse),
         )
         messages = (
             "the plain mean of the two outputs; weigh each by its share of the total sum, "
@@ -151,6 +194,12 @@ def _cases_merge_attention() -> list[Case]:
             "the merged lse is the max of the two; it is log(exp(lse_a) + exp(lse_b)) "
             "(torch.logaddexp)",
             "adding the lses multiplies the sums; it is log(exp(lse_a) + exp(lse_b))",
+            "out_a is not rescaled: like 07's running sum when the maximum grows, the part "
+            "already there must be rescaled too, by its share exp(lse_a - lse)",
+            "out_b is not rescaled: each part's output weighs its share exp(lse_part - lse)",
+            "the shares are swapped: out_a weighs exp(lse_a - lse), out_b exp(lse_b - lse)",
+            "the weights exp(lse_part - max) do not add up to 1: subtract the merged lse, "
+            "not the larger of the two",
         )
         cases.append(Case(description, (out_a, lse_a, out_b, lse_b), expected,
                           mistakes=tuple((w, m) for w, m in zip(
@@ -166,15 +215,30 @@ def check_merge_attention(candidate: Callable) -> Report:
     """
     _require_function(candidate)
     compare = _parts_compare(("output", "lse"), rtol=1e-10, atol=1e-12,
-                             non_finite="exp(lse) overflows for large scores (use "
-                             "exp(lse_part - lse)), and -inf - (-inf) is nan for a query whose "
-                             "keys are all masked (replace lse by 0 there)")
+                             non_finite=_why_merge_is_not_finite)
     return run_cases("Exercise 2 (merging two attentions over parts of the keys)",
                      lambda *args: candidate(*_copies(args)), _cases_merge_attention(),
                      compare=compare,
-                     hint="lse = torch.logaddexp(lse_a, lse_b); output = exp(lse_a - lse) * "
-                     "out_a + exp(lse_b - lse) * out_b, with lse replaced by 0 where it is "
-                     "-inf.")
+                     hint="each part's sum of exponentials is exp(lse_part): what is the "
+                     "log of their total (without leaving log space), and what share of it "
+                     "comes from each part? Where both parts are empty, what is there to "
+                     "shift by?")
+
+
+def _why_merge_is_not_finite(got: tuple, case: Case) -> str:
+    """Which rows of a merge hold nan or inf, and the mistake that puts them there."""
+    _, lse_a, _, lse_b = case.args
+    bad = torch.zeros(lse_a.shape, dtype=torch.bool)
+    for part in got:
+        if isinstance(part, torch.Tensor) and part.shape[:1] == bad.shape:
+            flat = part.reshape(bad.shape[0], -1)
+            bad |= ~flat.isfinite().all(dim=-1) & ~case.expected[0].isnan().any(dim=-1)
+    dead = torch.isneginf(lse_a) & torch.isneginf(lse_b)
+    if bad.any() and bad[dead].all() and not bad[~dead].any():
+        return ("rows with every key masked give nan: their lse is -inf, and "
+                "-inf - (-inf) is nan; replace the merged lse by 0 there before subtracting it")
+    return ("nan or inf on rows whose keys are not all masked: exp(lse) overflows for "
+            "scores in the thousands; each part's weight exp(lse_part - lse) is at most 1")
 
 
 # ---- exercise 3 ---------------------------------------------------------------------------
@@ -186,19 +250,25 @@ def _autograd_gradients(query, key, value, grad_output, scale):
     return tuple(leaf.grad for leaf in leaves)
 
 
-def _by_hand(query, key, value, grad_output, scale, *, delta="right", scaled="both"):
+def _by_hand(query, key, value, grad_output, scale, *, delta="right", scaled="both",
+             forward_scale=None):
     """Attention's gradients written out, with one chosen mistake."""
-    probs = torch.softmax(query @ key.mT * scale, dim=-1)
+    forward_scale = scale if forward_scale is None else forward_scale
+    probs = torch.softmax(query @ key.mT * forward_scale, dim=-1)
     output = probs @ value
     grad_probs = grad_output @ value.mT
     if delta == "right":
         grad_scores = probs * (grad_probs - (grad_output * output).sum(-1, keepdim=True))
     elif delta == "none":
         grad_scores = probs * grad_probs
+    elif delta == "total":  # one number for the whole tensor, not one per query
+        grad_scores = probs * (grad_probs - (grad_output * output).sum())
     else:  # the row sum of dP, without the weights
         grad_scores = probs * (grad_probs - grad_probs.sum(-1, keepdim=True))
-    query_scale = scale if scaled in ("both", "query") else 1.0
-    key_scale = scale if scaled in ("both", "key") else 1.0
+    if scaled == "twice":
+        grad_scores = grad_scores * scale
+    query_scale = scale if scaled in ("both", "query", "twice") else 1.0
+    key_scale = scale if scaled in ("both", "key", "twice") else 1.0
     grad_query = grad_scores @ key * query_scale
     grad_key = (grad_scores.mT @ query) * key_scale
     grad_value = probs.mT @ grad_output
@@ -230,7 +300,18 @@ def _cases_attention_backward() -> list[Case]:
              "grad_key (the scores are q . k * scale)"),
             (_by_hand(*args, scaled="query"), "the scale is missing from grad_key"),
             (_by_hand(*args, scaled="key"), "the scale is missing from grad_query"),
+            (_by_hand(*args, scaled="twice"), "the scale is applied twice: ds = p * (dp - D) "
+             "carries none, dq and dk one each"),
+            (_by_hand(*args, forward_scale=1.0), "the weights p come from unscaled scores: "
+             "p = softmax(q k^T * scale), the scale in the forward pass too"),
+            (_by_hand(*args, scaled="none", forward_scale=1.0), "the scale is missing "
+             "everywhere: p = softmax(q k^T * scale), and dq, dk carry it too"),
+            (_by_hand(*args, delta="total"), "D is one number per query: sum do * o over "
+             "the features only (dim=-1, keepdim=True), not over the whole tensor"),
         )
+        if abs(scale - dim ** -0.5) > 1e-12:
+            mistakes += ((_by_hand(*args[:4], dim ** -0.5),
+                          "the scale argument is ignored: use it, not 1 / sqrt(E)"),)
         cases.append(Case(description, args, _autograd_gradients(*args), mistakes=mistakes))
     return cases
 
@@ -245,15 +326,25 @@ def check_attention_backward(candidate: Callable) -> Report:
     _require_function(candidate)
     names = ("grad_query", "grad_key", "grad_value")
     parts = _parts_compare(names, rtol=1e-9, atol=1e-12,
-                           non_finite="exp of scores in the thousands overflows: subtract "
-                           "each row's maximum before the exponential (or use torch.softmax)")
+                           non_finite=lambda got, case: (
+                               "nan or inf: exp of scores in the thousands overflows; subtract "
+                               "each row's maximum before the exponential (or use "
+                               "torch.softmax)"))
     last: list[TorchWatch] = []
 
     def call(*args):
         recorder = TorchWatch()
         last[:] = [recorder]
-        with recorder:
-            return candidate(*_copies(args))
+        try:
+            with recorder:
+                return candidate(*_copies(args))
+        except RuntimeError as error:
+            if "cannot be multiplied" in str(error) or "must match the size" in str(error):
+                raise RuleBroken(
+                    f"shapes do not fit ({error}): check which factor needs .mT; dv = p^T do "
+                    "is (S, L) @ (L, Ev), dk = ds^T q is (S, L) @ (L, E), and D keeps its "
+                    "last axis (keepdim=True)") from error
+            raise
 
     def compare(got, case: Case) -> str:
         if last and last[0].autograd:
@@ -263,6 +354,7 @@ def check_attention_backward(candidate: Callable) -> Report:
 
     return run_cases("Exercise 3 (attention's gradients by hand)", call,
                      _cases_attention_backward(), compare=compare,
-                     hint="p = softmax(q k^T * scale); dv = p^T do; dp = do v^T; "
-                     "D = (do * o).sum(-1, keepdim=True); ds = p * (dp - D); "
-                     "dq = ds k * scale; dk = ds^T q * scale.")
+                     hint="recompute p and o first; then dv and dp are one matrix product "
+                     "each, D_i is section 4's do_i . o_i (one number per query), ds follows "
+                     "from p, dp and D, and dq, dk are one product each: which of them carry "
+                     "the scale?")

@@ -17,7 +17,8 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                    temperature), confidence histogram, the ECE's noise, NLL against T, the
                    label-smoothing sweep, class-wise ECE
 * ``scale``        notebook 07: the measured roofline, the online normaliser step by step,
-                   memory held and over time, time and memory against the number of classes
+                   memory held and over time (with the profiler's records it draws), time
+                   and memory against the number of classes
 * ``language_models``  notebook 08: the logits' memory, the vocabulary's blocks, relative errors
                        (also notebook 10), the float number lines, soft-capped logits, time and
                        memory against the vocabulary
@@ -25,7 +26,8 @@ notebook (or a test) can inspect or save it. Nothing here calls ``plt.show()``.
                        factor, the T × w grid, multi-label outputs and thresholds, paired
                        differences, forward and reverse KL fits
 * ``attention``        notebook 10: scaled softmax over keys, masks and weights, the tiles
-                       of a blockwise pass, relative errors, time and memory against length
+                       of a blockwise pass, relative errors, time and memory against length,
+                       16-bit errors against the output's rounding, the lesson's claims
 * ``distributed``      notebook 11: the logits cut into vocabulary shards, an all-reduce,
                        each rank's (max, sum) merged into the lse, the gradient's shards,
                        bytes sent per token, token weights of the mean of per-rank means
@@ -35,7 +37,9 @@ Import any of them from here: ``from helpers.plots import plot_reliability_diagr
 
 from helpers.plots.attention import (
     plot_attention_grids,
+    plot_attention_summary,
     plot_cost_vs_length,
+    plot_rounding_errors,
     plot_scaled_softmax,
     plot_tiles,
 )
@@ -85,6 +89,7 @@ from helpers.plots.losses import (
     plot_surprisal_and_entropy,
 )
 from helpers.plots.scale import (
+    allocation_changes,
     class_count_label,
     online_normalizer_steps,
     plot_cost_vs_classes,
@@ -171,6 +176,7 @@ __all__ = [
     "plot_online_normalizer",
     "plot_held_memory",
     "plot_memory_timeline",
+    "allocation_changes",
     "plot_time_and_memory",
     "plot_soft_capping",
     "plot_cost_vs_vocabulary",
@@ -191,6 +197,8 @@ __all__ = [
     "plot_attention_grids",
     "plot_tiles",
     "plot_cost_vs_length",
+    "plot_rounding_errors",
+    "plot_attention_summary",
     "plot_vocabulary_shards",
     "plot_all_reduce",
     "plot_shard_merge",

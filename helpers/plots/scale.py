@@ -1,15 +1,18 @@
 """Figures of notebook 07 (softmax at scale): a measured roofline, the online normaliser
 block by block, what each cross-entropy holds in memory, live memory through a forward and
-backward pass, and time and memory against the class count.
+backward pass (with the profiler's records it draws), and time and memory against the class
+count.
 
 Part of ``helpers.plots``: import the functions from there (``plot_roofline``,
-``online_normalizer_steps``, ``plot_online_normalizer``, ``plot_held_memory`` and
-``plot_memory_timeline`` from ``helpers.plots.scale`` until the package lists them).
+``online_normalizer_steps``, ``plot_online_normalizer``, ``plot_held_memory``,
+``plot_memory_timeline`` and ``allocation_changes`` from ``helpers.plots.scale`` until the
+package lists them).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,9 +31,14 @@ __all__ = [
     "plot_online_normalizer",
     "plot_held_memory",
     "plot_memory_timeline",
+    "allocation_changes",
     "plot_time_and_memory",
 ]
 
+
+
+# Exact tick labels slant (degrees) when two counts are closer than this share of the axis.
+EXACT_TICKS_ROTATION, EXACT_TICKS_ROTATE_BELOW = 30, 0.25
 
 
 def plot_cost_vs_classes(
@@ -39,13 +47,21 @@ def plot_cost_vs_classes(
     *,
     ylabel: str,
     title: str | None = None,
+    exact_ticks: bool = False,
+    legend_room: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """One line per method: a cost (time, memory, ...) against the number of classes.
 
     Introduced in notebook 07 to show how naive, fused and chunked cross-entropy scale.
     Both axes are logarithmic, so every cost must be strictly positive; points are drawn
-    in increasing class count.
+    in increasing class count. The x ticks are the class counts, labelled short (``2.05k``,
+    :func:`class_count_label`) or, with ``exact_ticks``, in full with thousands separators
+    (``2,048``). A method whose costs equal an earlier one's (within 5 %) would hide it:
+    the earlier line is then drawn as a wide band with large hollow markers around the
+    later one, and the later one's legend entry says ``(= earlier)``. With ``legend_room``
+    the y axis reaches higher, so that the lines keep to the lower part and the legend, in
+    the top left corner, covers none of them (measured costs put lines anywhere).
 
     Raises
     ------
@@ -78,25 +94,65 @@ def plot_cost_vs_classes(
         if (array <= 0).any():
             raise ValueError(f"costs[{name!r}] must be > 0 on a log scale, got {array.min()}")
         series[name] = array[order]
+    for flag, value in (("exact_ticks", exact_ticks), ("legend_room", legend_room)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{flag} must be True or False, got {value!r}")
     ax = _new_axes(ax, figsize=(5.5, 3.5))
-    # Distinct markers and dashes keep lines visible when two methods cost the same.
+    # Distinct markers and dashes tell the lines apart.
     styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", (0, (5, 1)))]
+    names = list(series)
+    # On log axes, costs within 5 % of each other draw on top of each other.
+    same_as = {
+        later: earlier
+        for position, earlier in enumerate(names)
+        for later in names[position + 1:]
+        if np.allclose(np.log(series[later]), np.log(series[earlier]), atol=0.05, rtol=0)
+    }
+    covered = set(same_as.values())
     for index, (name, values) in enumerate(series.items()):
         marker, linestyle = styles[index % len(styles)]
-        ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=name)
+        label = f"{name} (= {same_as[name]})" if name in same_as else name
+        if name in covered:  # a wide band and rings around the line drawn over it
+            ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=label,
+                    color=f"C{index}", linewidth=5, alpha=0.55, markersize=13,
+                    markerfacecolor="none", markeredgewidth=2.5)
+        else:
+            ax.plot(counts[order], values, marker=marker, linestyle=linestyle, label=label,
+                    color=f"C{index}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    # Ticks at the measured class counts only, with short labels ("50k"): the default
-    # log-axis minor labels (3 x 10^3, 4 x 10^3, ...) overlap on a narrow panel.
-    ax.set_xticks(counts[order], [class_count_label(count) for count in counts[order]])
+    # Ticks at the measured class counts only: the default log-axis minor labels
+    # (3 x 10^3, 4 x 10^3, ...) overlap on a narrow panel.
+    tick_label = _exact_count_label if exact_ticks else class_count_label
+    ax.set_xticks(counts[order], [tick_label(count) for count in counts[order]])
+    logs = np.log(counts[order])
+    if exact_ticks and np.diff(logs).min() < EXACT_TICKS_ROTATE_BELOW * np.ptp(logs):
+        # Long labels of close counts (100,000 and 200,000) would overlap side by side:
+        # slanted, they stand in parallel.
+        ax.tick_params(axis="x", labelrotation=EXACT_TICKS_ROTATION)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("number of classes C (log scale)")
     ax.set_ylabel(ylabel)
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=SLIDE_FONT)
+    if legend_room:
+        # The lines keep to the lower part: a legend row (about 10 % of the axes) per method.
+        low, high = (math.log10(v) for v in ax.get_ylim())
+        share = min(0.6, 0.1 * len(series) + 0.1)
+        ax.set_ylim(10**low, 10 ** (low + (high - low) / (1 - share)))
+        ax.legend(fontsize=SLIDE_FONT, loc="upper left")
+    else:
+        ax.legend(fontsize=SLIDE_FONT)
     ax.tick_params(labelsize=SLIDE_FONT)
     return ax
+
+
+def _exact_count_label(count: float) -> str:
+    """A class count in full, thousands separated: 2,048; 200,000 (0.5 stays 0.5)."""
+    return f"{int(count):,}" if float(count).is_integer() else f"{count:,g}"
 
 
 def class_count_label(count: float) -> str:
@@ -161,7 +217,8 @@ def plot_roofline(
     ridges = [rate / bandwidth for rate in ceilings.values()]
     low = min([intensity, *ridges]) / 8
     high = max([intensity, *ridges]) * 8
-    ax = _new_axes(ax, figsize=(6.0, 4.0))
+    own_figure = ax is None
+    ax = _new_axes(ax, figsize=(8.5, 4.0))  # the axes and the legend beside them
     xs = np.geomspace(low, high, 64)
     ax.plot(xs, bandwidth * xs, color="black", linewidth=1.5,
             label=f"memory roof: {bandwidth / 1e9:.3g} GB/s")
@@ -183,8 +240,12 @@ def plot_roofline(
     ax.set_ylabel("elements per second (log scale)")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize=SLIDE_FONT, loc="lower right")  # below the roof, right of the kernels
+    # Beside the axes: inside, wherever the measured rates put the lines, it could hide a
+    # kernel's point or the crossing of a ceiling with the roof.
+    ax.legend(fontsize=SLIDE_FONT, loc="center left", bbox_to_anchor=(1.02, 0.5))
     ax.tick_params(labelsize=SLIDE_FONT)
+    if own_figure:
+        ax.figure.tight_layout()  # keeps the legend inside the figure
     return ax
 
 
@@ -317,6 +378,7 @@ def plot_held_memory(
     *,
     unit: str = "N × C matrices",
     title: str | None = None,
+    total_format: str = "{:.3g}",
     ax: Axes | None = None,
 ) -> Axes:
     """What each method holds at its peak: one bar per method, one segment per buffer.
@@ -324,13 +386,15 @@ def plot_held_memory(
     Introduced in notebook 07 (§3) to draw the cross-entropies' memory as matrices:
     ``held`` maps a method to ``{buffer: size in units of unit}``, e.g. ``{"gradient
     returned": 1.0}``. Segments are stacked left to right in the order given, each labelled
-    inside when it is wide enough; the total is written at the end of each bar. The first
-    method is drawn at the top. Buffers of the same name share a colour across methods.
+    inside when it is wide enough; the total is written at the end of each bar, formatted
+    by ``total_format`` (``"{:.3g} predicted"`` says what the number is). The first method
+    is drawn at the top. Buffers of the same name share a colour across methods.
 
     Raises
     ------
     TypeError
-        If ``held`` or one of its values is not a dict, or ``ax`` is not an Axes.
+        If ``held`` or one of its values is not a dict, ``total_format`` is not a string,
+        or ``ax`` is not an Axes.
     ValueError
         If ``held`` or a method's dict is empty, a name is empty, or a size is not finite
         and >= 0.
@@ -363,6 +427,9 @@ def plot_held_memory(
                                  f"got {size}")
             checked[name] = float(size)
         buffers[method] = checked
+    if not isinstance(total_format, str):
+        raise TypeError(f"total_format must be a format string such as '{{:.3g}}', "
+                        f"got {type(total_format).__name__}")
     ax = _new_axes(ax, figsize=(7.0, 3.0))
     colours: dict[str, str] = {}
     widest = max(sum(parts.values()) for parts in buffers.values())
@@ -377,9 +444,12 @@ def plot_held_memory(
                 ax.text(left + size / 2, y, name, ha="center", va="center", color="white",
                         fontsize=SLIDE_FONT)
             left += size
-        ax.text(left + 0.02 * widest, y, f"{left:.3g}", va="center", fontsize=SLIDE_FONT)
+        ax.text(left + 0.02 * widest, y, total_format.format(left), va="center",
+                fontsize=SLIDE_FONT)
     ax.set_yticks(range(len(buffers)), list(buffers)[::-1])
-    ax.set_xlim(0, 1.15 * widest)
+    # Room on the right for the longest total.
+    longest = max(len(total_format.format(sum(parts.values()))) for parts in buffers.values())
+    ax.set_xlim(0, (1.1 + 0.025 * longest) * widest)
     ax.set_ylim(-0.6, len(buffers) - 0.4 + (0.9 if len(colours) > 1 else 0))  # legend room
     ax.legend(fontsize=SLIDE_FONT, loc="upper center", ncols=min(len(colours), 3),
               frameon=False)
@@ -447,13 +517,21 @@ def plot_memory_timeline(
         live = np.concatenate([[0.0], np.cumsum(steps)[drawn]]) / unit_bytes
         events = np.arange(live.size)
         colour = f"C{index}"
-        ax.step(events, live, where="post", color=colour, linewidth=2, label=name)
+        # Each series is drawn thinner than the one before: where two coincide (the same
+        # allocations), the earlier shows as a band around the later instead of vanishing.
+        width = 2.0 * 2.0 ** min(len(changes) - 1 - index, 2)  # ..., 8, 8, 4, 2
+        ax.step(events, live, where="post", color=colour, linewidth=width, label=name)
         peak_at = int(np.argmax(live))
         ax.plot([peak_at], [live[peak_at]], marker="v", markersize=10, color=colour,
                 linestyle="none")
+        # The label ends at the marker (starts there for a peak at event 0): to its right
+        # run the series' own steps and the events of the others.
+        left = peak_at > 0
         ax.annotate(f"peak {live[peak_at]:.3g}", (peak_at, live[peak_at]),
-                    xytext=(0, 9), textcoords="offset points", color=colour, ha="center",
-                    fontsize=SLIDE_FONT)
+                    xytext=(-2 if left else 2, 9), textcoords="offset points", color=colour,
+                    ha="right" if left else "left",
+                    fontsize=SLIDE_FONT, zorder=5,  # on top: white behind it, readable
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         if name in backward_from:
             start = backward_from[name]
             if isinstance(start, bool) or not isinstance(start, int | np.integer):
@@ -462,15 +540,46 @@ def plot_memory_timeline(
             if not 0 <= start <= steps.size:
                 raise ValueError(f"backward_from[{name!r}] must be in [0, {steps.size}], "
                                  f"got {start}")
-            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5)
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.15)
+            ax.axvline(int(drawn[:start].sum()), color=colour, linestyle=":", linewidth=1.5,
+                       zorder=1)
+    # The top third is the legend's, in one row: it never covers a curve or a peak label.
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.55)
     ax.set_xlabel("allocations and frees, in order (dotted: backward starts)")
     ax.set_ylabel(f"memory held ({unit})")
     if title is not None:
         ax.set_title(title, fontsize=SLIDE_FONT + 1)
-    ax.legend(fontsize=SLIDE_FONT, loc="lower right")
+    ax.legend(fontsize=SLIDE_FONT, loc="upper center", ncols=len(changes), frameon=False,
+              borderaxespad=0.3)
     ax.tick_params(labelsize=SLIDE_FONT)
     return ax
+
+
+def allocation_changes(fn: Callable[[], object]) -> list[int]:
+    """Bytes PyTorch allocates (+) and frees (-) on the CPU while ``fn()`` runs, in order.
+
+    The series :func:`plot_memory_timeline` draws (notebook 07, §4): ``torch.profiler``
+    with ``profile_memory=True`` records every allocation and free; sorted by time, their
+    running total is the memory held after each event. The profiler's two trace lines on
+    standard error are silenced. (``helpers.measurement.memory_use`` replays the same
+    records into a peak and a total.)
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a function of no arguments, got {type(fn).__name__}")
+    # Imported here: the other figures of helpers.plots do not need PyTorch.
+    from torch.profiler import ProfilerActivity, profile
+
+    from helpers.measurement import quiet_stderr
+
+    recorder = profile(activities=[ProfilerActivity.CPU], profile_memory=True)
+    with quiet_stderr(), recorder:
+        fn()
+    events = [e for e in recorder.profiler.kineto_results.events() if e.name() == "[memory]"]
+    return [int(e.nbytes()) for e in sorted(events, key=lambda e: e.start_ns())]
 
 
 def plot_time_and_memory(

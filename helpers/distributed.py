@@ -57,6 +57,7 @@ __all__ = [
     "reference_cross_entropy",
     "vocab_parallel_on_rank",
     "loss_parallel_on_rank",
+    "loss_parallel_dtypes",
     "global_mean_on_rank",
     "data_parallel_on_rank",
     "all_reduce_demo",
@@ -288,15 +289,27 @@ def _rank_main(
         )
         try:
             message = pickle.dumps(("ok", _to_cpu(fn(rank, world_size, *args))))
+            # Every rank has finished its collectives before any leaves the group.
+            dist.barrier(device_ids=[rank]) if backend == "nccl" else dist.barrier()
         except BaseException as error:  # noqa: BLE001 - the caller gets every failure, by rank
             # the time before this rank leaves the group (its peers fail after that)
             message = _error_message(error)
+        # The result goes out before the group is destroyed: with torch 2.4 the destroy hung
+        # in about one call of three with 4 ranks (measured), and the caller stops a rank
+        # that is still destroying once it holds every result.
+        _send(connection, message)
         try:
             dist.destroy_process_group()
         except Exception:  # noqa: BLE001 - a group broken by a failure; the message says why
             pass
     except BaseException as error:  # noqa: BLE001 - joining the group failed
-        message = _error_message(error)
+        _send(connection, _error_message(error))
+
+
+def _send(connection: multiprocessing.connection.Connection, message: bytes) -> None:
+    """Send a rank's one message to the caller and close the pipe (once: later calls do nothing)."""
+    if connection.closed:
+        return
     try:
         connection.send_bytes(message)
     finally:
@@ -474,6 +487,10 @@ def run_on_ranks(
                 f"rank(s) {missing} of {world_size} did not finish within {timeout} s; "
                 f"they were stopped"
             )
+        # Every rank has sent its result; a moment to leave the group and exit on its own.
+        deadline = time.monotonic() + _GRACE_SECONDS
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
         return [results[rank] for rank in range(world_size)]
     finally:
         _stop(processes)
@@ -970,6 +987,13 @@ def loss_parallel_on_rank(
 
     DTensor, Shard = _dtensor_api()
 
+    for case in cases:
+        if case.logits.dtype not in loss_parallel_dtypes():
+            raise ValueError(
+                f"case {case.name!r}: loss_parallel's backward in torch {torch.__version__} "
+                f"supports logits of {[str(d) for d in loss_parallel_dtypes()]}, not "
+                f"{case.logits.dtype} (see loss_parallel_dtypes)"
+            )
     device = "cuda" if dist.get_backend() == "nccl" else "cpu"
     mesh = init_device_mesh(device, (world_size,))
     results = []
@@ -994,6 +1018,21 @@ def loss_parallel_on_rank(
             _backward(loss, _replicated_like(loss, case.incoming_gradient().to(device)))
         results.append((_local(loss), local.grad))
     return results
+
+
+def loss_parallel_dtypes() -> tuple[torch.dtype, ...]:
+    """Of the logits' dtypes notebook 11 compares (float64, float32), those whose backward
+    PyTorch's ``loss_parallel`` computes in this version of PyTorch.
+
+    Notebook 11 (11_cross_entropy_across_processes) compares :func:`loss_parallel_on_rank`
+    with ours in these. torch 2.4's backward builds its update to the gradient in float32
+    (``mask.float() - 1.0``) and fails for any other dtype ("Index put requires the source and
+    destination dtypes match, got Double for the destination and Float for the source";
+    pytorch/pytorch#130549); later versions build it in the logits' dtype.
+    """
+    if tuple(int(part) for part in torch.__version__.split(".")[:2]) < (2, 5):
+        return (torch.float32,)
+    return (torch.float64, torch.float32)
 
 
 def _dtensor_api() -> tuple[Any, Any]:

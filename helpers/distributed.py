@@ -62,6 +62,8 @@ __all__ = [
     "data_parallel_on_rank",
     "all_reduce_demo",
     "time_step_on_rank",
+    "bytes_written",
+    "bytes_sent_on_rank",
     "vocab_parallel_linear_cross_entropy",
     "linear_cross_entropy_on_rank",
     "BytesPerToken",
@@ -1144,6 +1146,44 @@ def all_reduce_demo(rank: int, world_size: int) -> dict[str, Any]:
     }
 
 
+def _check_sizes(**sizes: object) -> None:
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
+@dataclass
+class _StepProblem:
+    """One rank's part of a (tokens, vocab_size) problem: its shard and the shared targets."""
+
+    shard: torch.Tensor
+    targets: torch.Tensor
+    start: int
+    sizes: list[int]
+
+    @classmethod
+    def make(cls, rank: int, world_size: int, tokens: int, vocab_size: int,
+             dtype: torch.dtype) -> _StepProblem:
+        device = _rank_device(rank)
+        bounds = shard_boundaries(vocab_size, world_size)
+        generator = torch.Generator().manual_seed(0)  # the same targets on every rank
+        targets = torch.randint(0, vocab_size, (tokens,), generator=generator).to(device)
+        size = bounds[rank + 1] - bounds[rank]
+        shard = torch.randn(tokens, size, generator=torch.Generator().manual_seed(rank + 1))
+        shard = shard.to(device=device, dtype=dtype).requires_grad_(True)
+        return cls(shard, targets, bounds[rank],
+                   [b - a for a, b in zip(bounds, bounds[1:], strict=False)])
+
+    def gather_logits(self) -> torch.Tensor:
+        """Every rank's shard, gathered: the full (tokens, vocab_size) logits."""
+        chunk = max(self.sizes)  # all_gather needs equal pieces: the last ones are padded
+        padded = F.pad(self.shard.detach(), (0, chunk - self.shard.shape[1]))
+        pieces = [torch.empty_like(padded) for _ in self.sizes]
+        dist.all_gather(pieces, padded)
+        pieces = [piece[:, :size] for piece, size in zip(pieces, self.sizes, strict=True)]
+        return torch.cat(pieces, dim=1)
+
+
 def time_step_on_rank(
     rank: int,
     world_size: int,
@@ -1162,30 +1202,17 @@ def time_step_on_rank(
     The shards are cut by :func:`shard_boundaries`; a barrier precedes every repeat, and
     the best of ``repeats`` is returned. Notebook 11 (11_cross_entropy_across_processes).
     """
-    for name, value in (("tokens", tokens), ("vocab_size", vocab_size), ("repeats", repeats)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    device = _rank_device(rank)
-    bounds = shard_boundaries(vocab_size, world_size)
-    start, stop = bounds[rank], bounds[rank + 1]
-    generator = torch.Generator().manual_seed(0)  # the same targets on every rank
-    targets = torch.randint(0, vocab_size, (tokens,), generator=generator).to(device)
-    shard = torch.randn(tokens, stop - start, generator=torch.Generator().manual_seed(rank + 1))
-    shard = shard.to(device=device, dtype=dtype).requires_grad_(True)
-    sizes = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
-    chunk = max(sizes)  # all_gather needs equal pieces: the last ones are padded
+    _check_sizes(tokens=tokens, vocab_size=vocab_size, repeats=repeats)
+    problem = _StepProblem.make(rank, world_size, tokens, vocab_size, dtype)
+    shard = problem.shard
 
     def three_all_reduces() -> None:
-        vocab_parallel_cross_entropy(shard, targets, start).backward()
+        vocab_parallel_cross_entropy(shard, problem.targets, problem.start).backward()
 
     def all_gather_logits() -> None:
-        padded = F.pad(shard.detach(), (0, chunk - (stop - start)))
-        pieces = [torch.empty_like(padded) for _ in range(world_size)]
-        dist.all_gather(pieces, padded)
-        full = torch.cat([piece[:, :size] for piece, size in zip(pieces, sizes, strict=True)], 1)
-        full.requires_grad_(True)
-        F.cross_entropy(full, targets).backward()
-        shard.grad = full.grad[:, start:stop]
+        full = problem.gather_logits().requires_grad_(True)
+        F.cross_entropy(full, problem.targets).backward()
+        shard.grad = full.grad[:, problem.start:problem.start + shard.shape[1]]
 
     best = {}
     for name, step in (("three all-reduces", three_all_reduces),
@@ -1196,11 +1223,65 @@ def time_step_on_rank(
             dist.barrier()
             begin = time.perf_counter()
             step()
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
+            if shard.device.type == "cuda":
+                torch.cuda.synchronize(shard.device)
             times.append(time.perf_counter() - begin)
         best[name] = min(times[1:])
     return best
+
+
+def bytes_written() -> int | None:
+    """Bytes this process has written so far (to sockets, pipes and files, all its threads),
+    as Linux counts them (``wchar`` in ``/proc/self/io``); ``None`` on systems that do not
+    count them (macOS, Windows). Notebook 11 (11_cross_entropy_across_processes) measures
+    what each rank sends with it.
+    """
+    try:
+        with open("/proc/self/io") as file:
+            for line in file:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def bytes_sent_on_rank(
+    rank: int, world_size: int, tokens: int, vocab_size: int
+) -> dict[str, float] | None:
+    """For :func:`run_on_ranks`: the bytes this rank writes per token, measured.
+
+    Float32 logits of ``tokens`` tokens and ``vocab_size`` classes, cut by
+    :func:`shard_boundaries`; each step is measured by :func:`bytes_written` around it:
+
+    * ``"forward"``: :func:`vocab_parallel_cross_entropy`'s forward (its three all-reduces);
+    * ``"backward"``: its backward (it sends nothing);
+    * ``"all-gather the logits"``: ``dist.all_gather`` of every rank's shard.
+
+    Compare with :func:`bytes_per_token`'s count: gloo's messages add a header each, which
+    matters only for small messages. ``None`` where the system does not count writes.
+    Only ``gloo`` sends through the process's sockets (nccl's transfers are not writes).
+    Notebook 11 (11_cross_entropy_across_processes).
+    """
+    _check_sizes(tokens=tokens, vocab_size=vocab_size)
+    if dist.get_backend() != "gloo":
+        raise ValueError(
+            f"bytes are measured as the process's writes to its sockets: gloo only, not "
+            f"{dist.get_backend()!r}"
+        )
+    if bytes_written() is None:
+        return None
+    problem = _StepProblem.make(rank, world_size, tokens, vocab_size, torch.float32)
+    marks = [bytes_written()]
+    loss = vocab_parallel_cross_entropy(problem.shard, problem.targets, problem.start)
+    marks.append(bytes_written())
+    loss.backward()
+    marks.append(bytes_written())
+    problem.gather_logits()
+    marks.append(bytes_written())
+    names = ("forward", "backward", "all-gather the logits")
+    return {name: (after - before) / tokens
+            for name, before, after in zip(names, marks, marks[1:], strict=False)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1395,7 +1476,7 @@ def bytes_per_token(
     each rank sends ``2 (p - 1) / p * B``. A ring all-gather of ``p`` shards of ``V / p``
     values each sends ``(p - 1) / p * V`` values per rank. The statistics are all-reduced in
     the dtype :func:`vocab_parallel_cross_entropy` computes them in (float32 for 16-bit
-    logits); the gathered logits keep ``dtype``. The notebook measures the times.
+    logits); the gathered logits keep ``dtype``. :func:`bytes_sent_on_rank` measures them.
     Notebook 11 (11_cross_entropy_across_processes).
     """
     for name, value in (("vocab_size", vocab_size), ("world_size", world_size)):

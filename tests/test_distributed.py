@@ -27,6 +27,7 @@ from helpers.distributed import (
     RankError,
     all_reduce_demo,
     bytes_per_token,
+    bytes_sent_on_rank,
     data_parallel_on_rank,
     default_start_method,
     global_mean_cross_entropy,
@@ -226,6 +227,7 @@ def on_three_ranks(rank, world_size, inputs, weight, targets, full_logits, full_
         "data parallel": data_parallel_on_rank(rank, world_size, inputs, targets, weight),
         "demo": all_reduce_demo(rank, world_size),
         "timing": time_step_on_rank(rank, world_size, 4, 10, repeats=1),
+        "bytes": bytes_sent_on_rank(rank, world_size, 8192, 255),  # shards of 85 classes
         "statistics": global_statistics(shard, full_targets, bounds[rank], logit_sum=True),
         "layout errors": bad_layouts_on_rank(rank, world_size),
         "fused": [linear_cross_entropy_on_rank(rank, world_size, inputs[0], weight.T.contiguous(),
@@ -314,6 +316,22 @@ def test_fused_linear_cross_entropy_on_shards_of_the_output_layer(three_ranks):
             assert_relative_close(loss, expected.detach(), 1e-12, what)
             assert_relative_close(hidden_grad, hidden.grad, 1e-12, what)
             assert_relative_close(rows_grad, rows.grad[bounds[rank]:bounds[rank + 1]], 1e-12, what)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="Linux counts a process's writes")
+def test_the_bytes_sent_are_measured_near_the_count_and_the_backward_sends_none(three_ranks):
+    counted = bytes_per_token(255, 3)  # 16 B and 680 B per token
+    for rank in three_ranks[0]:
+        sent = rank["bytes"]
+        assert sent["backward"] == 0
+        assert counted.statistics <= sent["forward"] <= 1.1 * counted.statistics, sent
+        gathered = sent["all-gather the logits"]
+        assert counted.gather_logits <= gathered <= 1.01 * counted.gather_logits, sent
+
+
+def test_bytes_sent_rejects_bad_sizes_before_asking_the_group():
+    with pytest.raises(ValueError, match="tokens must be an int >= 1"):
+        bytes_sent_on_rank(0, 1, 0, 10)
 
 
 def test_layout_errors_are_raised_on_every_rank(three_ranks):

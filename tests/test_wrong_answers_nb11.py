@@ -69,6 +69,19 @@ def merge_as_a_list(maxes, sums):
     return SOLUTIONS.merge_shard_statistics(maxes, sums).tolist()
 
 
+def merge_rescaling_in_place(maxes, sums):
+    # The right value, but the caller's sums are rescaled on the way.
+    top = torch.stack(maxes).amax(dim=0)
+    for local_max, local_sum in zip(maxes, sums, strict=True):
+        local_sum.mul_(torch.exp(local_max - top))
+    return top + torch.log(torch.stack(sums).sum(dim=0))
+
+
+def merge_in_float32(maxes, sums):
+    return SOLUTIONS.merge_shard_statistics([m.float() for m in maxes],
+                                            [s.float() for s in sums])
+
+
 # ---- exercise 2: one shard's gradient ------------------------------------------------------
 
 def _kept(targets, ignore_index):
@@ -143,6 +156,59 @@ def gradient_with_f_one_hot(local_logits, targets, vocab_start, lse, ignore_inde
     return (torch.exp(local_logits - lse[:, None]) - one_hot) / len(targets)
 
 
+def gradient_in_place(local_logits, targets, vocab_start, lse, ignore_index=-100):
+    # The right values, written over the caller's logits.
+    grad = local_logits.sub_(lse[:, None]).exp_()
+    kept = _kept(targets, ignore_index)
+    mine = _one_hot_rows(local_logits, targets, vocab_start, ignore_index)
+    grad[mine, (targets - vocab_start)[mine]] -= 1.0
+    grad[~kept] = 0.0
+    return grad / kept.sum().clamp(min=1)
+
+
+def _gradient_one_hot_at(local_logits, targets, column, lse, ignore_index):
+    grad = torch.exp(local_logits - lse[:, None])
+    kept = _kept(targets, ignore_index)
+    mine = kept & (column >= 0) & (column < local_logits.shape[1])
+    grad[mine, column[mine]] -= 1.0
+    grad[~kept] = 0.0
+    return grad / kept.sum().clamp(min=1)
+
+
+def gradient_one_hot_a_column_right(local_logits, targets, vocab_start, lse,
+                                    ignore_index=-100):
+    column = targets - vocab_start + 1  # as if classes were counted from 1
+    return _gradient_one_hot_at(local_logits, targets, column, lse, ignore_index)
+
+
+def gradient_one_hot_a_column_left(local_logits, targets, vocab_start, lse,
+                                   ignore_index=-100):
+    column = targets - vocab_start - 1
+    return _gradient_one_hot_at(local_logits, targets, column, lse, ignore_index)
+
+
+def gradient_with_an_inclusive_end(local_logits, targets, vocab_start, lse,
+                                   ignore_index=-100):
+    # vocab_start <= target <= vocab_start + V_r: one class too many.
+    grad = torch.exp(local_logits - lse[:, None])
+    kept = _kept(targets, ignore_index)
+    end = vocab_start + local_logits.shape[1]
+    mine = kept & (targets >= vocab_start) & (targets <= end)
+    grad[mine, (targets - vocab_start)[mine]] -= 1.0
+    grad[~kept] = 0.0
+    return grad / kept.sum().clamp(min=1)
+
+
+def gradient_ignoring_minus_100(local_logits, targets, vocab_start, lse, ignore_index=-100):
+    # The solution, with -100 written where ignore_index belongs.
+    return SOLUTIONS.mean_shard_gradient(local_logits, targets, vocab_start, lse, -100)
+
+
+def gradient_in_float32(local_logits, targets, vocab_start, lse, ignore_index=-100):
+    return SOLUTIONS.mean_shard_gradient(local_logits.float(), targets, vocab_start,
+                                         lse.float(), ignore_index)
+
+
 # ---- exercise 3: the loss one data-parallel rank backpropagates --------------------------
 
 def _summed(logits, targets, ignore_index):
@@ -180,6 +246,36 @@ def loss_mean_of_means_times_world_size(logits, targets, total_kept, world_size,
     return F.cross_entropy(logits, targets, ignore_index=ignore_index) * world_size
 
 
+def loss_own_mean_times_own_count(logits, targets, total_kept, world_size,
+                                  ignore_index=-100):
+    # The sum written as mean * count: 0 / 0 * 0 = nan on a rank with only padding.
+    kept = (targets != ignore_index).sum()
+    return (F.cross_entropy(logits, targets, ignore_index=ignore_index) * kept * world_size
+            / total_kept)
+
+
+def loss_ignoring_minus_100(logits, targets, total_kept, world_size, ignore_index=-100):
+    # F.cross_entropy's default ignore_index, -100, where the argument belongs.
+    return F.cross_entropy(logits, targets, reduction="sum") * world_size / total_kept
+
+
+def loss_with_the_wrong_sign(logits, targets, total_kept, world_size, ignore_index=-100):
+    return -_summed(logits, targets, ignore_index) * world_size / total_kept
+
+
+def loss_overwriting_the_padding(logits, targets, total_kept, world_size,
+                                 ignore_index=-100):
+    # The right loss, but the padding of the caller's targets becomes class 0.
+    kept = targets != ignore_index
+    targets[~kept] = 0
+    losses = F.cross_entropy(logits, targets, reduction="none") * kept
+    return losses.sum() * world_size / max(total_kept, 1)
+
+
+def loss_in_float32(logits, targets, total_kept, world_size, ignore_index=-100):
+    return _summed(logits.float(), targets, ignore_index) * world_size / total_kept
+
+
 CATALOGUE = [
     # (check, wrong answer, words the message must contain): see test_wrong_answers.py
     ("check_merge_shard_statistics", merge_without_rescaling, "multiply it by exp(m_r - M)"),
@@ -194,6 +290,10 @@ CATALOGUE = [
     ("check_merge_shard_statistics", merge_without_the_shift, "exp(m_r) overflows"),
     ("check_merge_shard_statistics", merge_by_adding_logs, "logs of the sums were added"),
     ("check_merge_shard_statistics", merge_as_a_list, "return a torch tensor"),
+    ("check_merge_shard_statistics", merge_rescaling_in_place,
+     "your function changed sums in place"),
+    ("check_merge_shard_statistics", merge_in_float32,
+     "your answer is float32; the inputs are float64: compute in their dtype"),
     ("check_mean_shard_gradient", gradient_with_the_local_lse, "GLOBAL lse"),
     ("check_mean_shard_gradient", gradient_one_hot_on_every_rank,
      "every rank subtracted a one-hot"),
@@ -205,6 +305,15 @@ CATALOGUE = [
     ("check_mean_shard_gradient", gradient_with_the_wrong_sign, "wrong sign"),
     ("check_mean_shard_gradient", gradient_dividing_by_zero, "max(count, 1)"),
     ("check_mean_shard_gradient", gradient_with_f_one_hot, "raised RuntimeError"),
+    ("check_mean_shard_gradient", gradient_in_place,
+     "your function changed local_logits in place"),
+    ("check_mean_shard_gradient", gradient_one_hot_a_column_right, "one column off"),
+    ("check_mean_shard_gradient", gradient_one_hot_a_column_left, "one column off"),
+    ("check_mean_shard_gradient", gradient_with_an_inclusive_end, "(strictly less)"),
+    ("check_mean_shard_gradient", gradient_ignoring_minus_100,
+     "found by comparing with -100; here ignore_index = 2"),
+    ("check_mean_shard_gradient", gradient_in_float32,
+     "your answer is float32; the inputs are float64: compute in their dtype"),
     ("check_data_parallel_loss", loss_mean_of_means, "mean of per-rank means"),
     ("check_data_parallel_loss", loss_mean_of_means_times_world_size,
      "still divides by its own count"),
@@ -213,6 +322,15 @@ CATALOGUE = [
     ("check_data_parallel_loss", loss_counting_the_padding, "the count includes the padding"),
     ("check_data_parallel_loss", loss_summed, "not divided by the number of kept tokens"),
     ("check_data_parallel_loss", loss_as_a_float, "autograd can differentiate"),
+    ("check_data_parallel_loss", loss_own_mean_times_own_count,
+     "rank 1's loss is nan: that rank holds only padding, so it has 0 kept tokens"),
+    ("check_data_parallel_loss", loss_ignoring_minus_100,
+     "comparing with -100 (F.cross_entropy's default ignore_index); here ignore_index = 0"),
+    ("check_data_parallel_loss", loss_with_the_wrong_sign, "wrong sign"),
+    ("check_data_parallel_loss", loss_overwriting_the_padding,
+     "your function changed targets in place"),
+    ("check_data_parallel_loss", loss_in_float32,
+     "your loss is float32; the inputs are float64: compute in their dtype"),
 ]
 
 

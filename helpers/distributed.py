@@ -605,7 +605,7 @@ def global_statistics(
     no_classes = logits.new_full((tokens,), float("-inf"))  # a rank may hold no classes
     row_max = logits.max(dim=1).values if classes else no_classes
     dist.all_reduce(row_max, op=dist.ReduceOp.MAX, group=group)  # 1. the global maximum
-    sum_exp = torch.exp(logits - row_max[:, None]).sum(dim=1)  # rescaled to that maximum
+    sum_exp = torch.exp(logits - row_max[:, None]).sum(dim=1)  # = s_r e^(m_r - M)
     dist.all_reduce(sum_exp, op=dist.ReduceOp.SUM, group=group)  # 2. the global sum
     local = targets - vocab_start
     here = (targets != ignore_index) & (local >= 0) & (local < classes)
@@ -1450,13 +1450,16 @@ class BytesPerToken:
 
     ``statistics``: the vocabulary-parallel loss's all-reduces (3 numbers, 4 with label
     smoothing); ``gather_logits``: all-gathering the logits so that every rank could run the
-    ordinary loss. Exact fractions; ``ratio`` is how many times more the gather sends.
+    ordinary loss; ``hidden_gradient``: the backward's all-reduce of the hidden state's
+    gradient (``hidden_size`` numbers) when the output layer is split too (section 8), or
+    ``None``. Exact fractions; ``ratio`` is how many times more the gather sends.
     """
 
     vocab_size: int
     world_size: int
     statistics: Fraction
     gather_logits: Fraction
+    hidden_gradient: Fraction | None = None
 
     @property
     def ratio(self) -> Fraction:
@@ -1469,6 +1472,7 @@ def bytes_per_token(
     dtype: torch.dtype = torch.float32,
     *,
     label_smoothing: bool = False,
+    hidden_size: int | None = None,
 ) -> BytesPerToken:
     """Count the bytes one rank sends per token, assuming ring algorithms.
 
@@ -1476,10 +1480,14 @@ def bytes_per_token(
     each rank sends ``2 (p - 1) / p * B``. A ring all-gather of ``p`` shards of ``V / p``
     values each sends ``(p - 1) / p * V`` values per rank. The statistics are all-reduced in
     the dtype :func:`vocab_parallel_cross_entropy` computes them in (float32 for 16-bit
-    logits); the gathered logits keep ``dtype``. :func:`bytes_sent_on_rank` measures them.
+    logits); the gathered logits, and the hidden state's gradient (counted when
+    ``hidden_size`` is given), keep ``dtype``. :func:`bytes_sent_on_rank` measures them.
     Notebook 11 (11_cross_entropy_across_processes).
     """
-    for name, value in (("vocab_size", vocab_size), ("world_size", world_size)):
+    sizes = [("vocab_size", vocab_size), ("world_size", world_size)]
+    if hidden_size is not None:
+        sizes.append(("hidden_size", hidden_size))
+    for name, value in sizes:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an int, got {type(value).__name__}")
         if value < 1:
@@ -1495,4 +1503,5 @@ def bytes_per_token(
         world_size=world_size,
         statistics=2 * share * numbers * statistic_bytes,
         gather_logits=share * vocab_size * logit_bytes,
+        hidden_gradient=None if hidden_size is None else 2 * share * hidden_size * logit_bytes,
     )

@@ -25,6 +25,10 @@ of three cross-entropies) measure with these:
 - :func:`measure_cross_entropy`: time, peak and total memory of a forward and backward
   pass of each of several cross-entropy functions, each checked against
   ``F.cross_entropy``.
+
+Notebook 08 (``08_cross_entropy_without_logits.ipynb``) compares its results with PyTorch's
+by :func:`relative_error`, as notebooks 10 and 11 do: the largest error relative to the
+largest value.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
 
 __all__ = [
+    "relative_error",
     "synchronize",
     "time_it",
     "quiet_stderr",
@@ -368,3 +373,30 @@ def measure_cross_entropy(
             "allocated_bytes": allocated,
         }
     return results
+
+
+def relative_error(got: torch.Tensor, expected: torch.Tensor) -> float:
+    """``max |got - expected| / max |expected|``: the worst error relative to the largest value.
+
+    Explained in notebook 08 (08_cross_entropy_without_logits), used by 10 and 11. Computed in
+    float64 whatever the tensors' dtype. A NaN where ``expected`` has one, or the same
+    infinity, counts as equal; a NaN or infinity in one only gives ``inf`` (so that any
+    bound fails). When every finite entry of ``expected`` is 0 the error is absolute.
+    """
+    for name, value in (("got", got), ("expected", expected)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if got.shape != expected.shape:
+        raise ValueError(
+            f"got and expected must have the same shape, got {tuple(got.shape)} and "
+            f"{tuple(expected.shape)}"
+        )
+    got = got.detach().to("cpu", torch.float64)
+    expected = expected.detach().to("cpu", torch.float64)
+    same = (got == expected) | (got.isnan() & expected.isnan())  # equal infinities, NaN = NaN
+    if not (got[~same].isfinite().all() and expected[~same].isfinite().all()):
+        return math.inf
+    finite = expected[expected.isfinite()]
+    scale = finite.abs().max().item() if finite.numel() else 0.0
+    worst = (got[~same] - expected[~same]).abs().max().item() if (~same).any() else 0.0
+    return worst / (scale if scale > 0 else 1.0)

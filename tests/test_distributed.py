@@ -544,5 +544,10 @@ def test_bytes_per_token_counts_ring_algorithms():
     half = bytes_per_token(1000, 2, torch.bfloat16)
     assert (half.statistics, half.gather_logits) == (12, 1000)  # statistics stay in float32
     assert bytes_per_token(1000, 1).statistics == 0 == bytes_per_token(1000, 1).gather_logits
+    assert counted.hidden_gradient is None
+    fused = bytes_per_token(50257, 4, torch.bfloat16, hidden_size=4096)
+    assert fused.hidden_gradient == 12288  # 2 x 3/4 x 4,096 numbers x 2 bytes
+    with pytest.raises(ValueError, match="hidden_size must be at least 1"):
+        bytes_per_token(10, 2, hidden_size=0)
     with pytest.raises(TypeError, match="dtype"):
         bytes_per_token(10, 2, torch.int64)

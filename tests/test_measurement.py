@@ -14,6 +14,7 @@ from helpers.measurement import (
     memory_use,
     peak_memory_bytes,
     quiet_stderr,
+    relative_error,
     synchronize,
     time_it,
     time_per_element,
@@ -198,3 +199,34 @@ def test_measure_cross_entropy_names_a_wrong_method():
 def test_measure_cross_entropy_rejects_bad_input(methods, sizes, error, message):
     with pytest.raises(error, match=message):
         measure_cross_entropy(methods, *sizes)
+
+
+# ---- relative_error (notebooks 08, 10, 11)
+
+
+def test_relative_error_is_the_worst_error_over_the_largest_value():
+    assert relative_error(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5])) == 0.2
+    assert relative_error(torch.tensor([3.0, -4.0]), torch.tensor([3.0, -4.0])) == 0.0
+    assert relative_error(torch.tensor([0.5, 0.0]), torch.zeros(2)) == 0.5  # absolute
+    # computed in float64: a float16 result is compared at its own rounding, not float16's
+    half = torch.tensor([1.0 + 2**-10], dtype=torch.float16)
+    assert relative_error(half, torch.tensor([1.0], dtype=torch.float64)) == 2**-10
+
+
+def test_relative_error_counts_matching_nan_and_infinities_as_equal_and_the_rest_as_inf():
+    nan, inf = float("nan"), float("inf")
+    assert relative_error(torch.tensor([nan, 1.0]), torch.tensor([nan, 1.0])) == 0.0
+    assert relative_error(torch.tensor([inf, 1.0]), torch.tensor([inf, 2.0])) == 0.5
+    assert relative_error(torch.tensor([nan, 1.0]), torch.tensor([0.0, 1.0])) == math.inf
+    assert relative_error(torch.tensor([1.0, 1.0]), torch.tensor([nan, 1.0])) == math.inf
+    assert relative_error(torch.tensor([-inf]), torch.tensor([inf])) == math.inf
+
+
+@pytest.mark.parametrize("got, expected, error, words", [
+    ([1.0], torch.ones(1), TypeError, "got must be a torch.Tensor"),
+    (torch.ones(1), 1.0, TypeError, "expected must be a torch.Tensor"),
+    (torch.ones(2), torch.ones(3), ValueError, r"same shape, got \(2,\) and \(3,\)"),
+])
+def test_relative_error_rejects_bad_input(got, expected, error, words):
+    with pytest.raises(error, match=words):
+        relative_error(got, expected)

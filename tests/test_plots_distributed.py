@@ -1,6 +1,7 @@
 """helpers.plots.distributed: notebook 11's figures show what they claim, refuse bad input."""
 
 import math
+from fractions import Fraction
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -127,4 +128,19 @@ def test_token_weights_title_gives_the_worst_ratio():
 def test_bad_input_is_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+    plt.close("all")
+
+
+def test_bytes_per_token_with_the_hidden_gradient_of_the_fused_loss_on_shards():
+    ax = plot_bytes_per_token(4, 50_257, hidden_size=4_096)
+    count = bytes_per_token(50_257, 4, torch.float32, hidden_size=4_096)
+    assert count.hidden_gradient == 2 * Fraction(3, 4) * 4_096 * 4  # 24,576 B
+    assert [p.get_width() for p in ax.patches] == [
+        float(count.statistics), float(count.hidden_gradient), float(count.gather_logits)]
+    colors = [p.get_facecolor() for p in ax.patches]
+    plain = plot_bytes_per_token(4, 50_257)
+    assert [colors[0], colors[2]] == [p.get_facecolor() for p in plain.patches]
+    assert readable(ax) and small_enough(ax.figure)
+    with pytest.raises(ValueError, match="hidden_size"):
+        plot_bytes_per_token(4, 100, hidden_size=0)
     plt.close("all")

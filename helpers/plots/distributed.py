@@ -260,18 +260,23 @@ def plot_gradient_shards(logits: object, targets: object, shard_sizes: Sequence[
     ax.set_ylabel("token")
     colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.ax.tick_params(labelsize=SLIDE_FONT)
-    ax.legend(fontsize=SLIDE_FONT, loc="upper left", bbox_to_anchor=(1.12, 1.0))
+    colorbar.set_label("d(mean loss) / dz", fontsize=SLIDE_FONT)
+    ax.set_title("gradient of the mean loss: each rank's columns, no communication")
+    ax.legend(fontsize=SLIDE_FONT, loc="upper left", bbox_to_anchor=(1.22, 1.0))
     _slide_fonts(ax)
     return ax
 
 
 def plot_bytes_per_token(world_size: float = 4, vocab: float = 50_257, *,
-                         dtype: object = None, ax: Axes | None = None) -> Axes:
+                         dtype: object = None, hidden_size: float | None = None,
+                         ax: Axes | None = None) -> Axes:
     """The bytes each rank sends per token, on a log axis: the three all-reduces of the
     vocabulary-parallel loss against an all-gather of the logits, as
     :func:`helpers.distributed.bytes_per_token` counts them (ring algorithms). ``dtype``
-    is the logits' (default ``torch.float32``). Sizes are rounded, so sliders can move
-    them: notebook 11, section 6.
+    is the logits' (default ``torch.float32``). With ``hidden_size``, a third bar: the
+    backward's all-reduce of the hidden state's gradient when the output layer is split too
+    (notebook 11, section 8). Sizes are rounded, so sliders can move them: notebook 11,
+    section 6.
 
     Raises
     ------
@@ -287,12 +292,19 @@ def plot_bytes_per_token(world_size: float = 4, vocab: float = 50_257, *,
 
     p = _whole_number(world_size, "world_size", minimum=2)
     vocab = _whole_number(vocab, "vocab", minimum=1)
-    count = bytes_per_token(vocab, p, torch.float32 if dtype is None else dtype)
-    counts = {"three all-reduces": float(count.statistics),
-              "all-gather the logits": float(count.gather_logits)}
-    ax = _new_axes(ax, figsize=(6.5, 2.6))
+    hidden = None if hidden_size is None else _whole_number(hidden_size, "hidden_size",
+                                                            minimum=1)
+    count = bytes_per_token(vocab, p, torch.float32 if dtype is None else dtype,
+                            hidden_size=hidden)
+    counts = {"three all-reduces": float(count.statistics)}
+    if count.hidden_gradient is not None:
+        counts[f"all-reduce dL/dh\n(backward, d = {hidden:,})"] = float(count.hidden_gradient)
+    counts["all-gather the logits"] = float(count.gather_logits)
+    ax = _new_axes(ax, figsize=(6.5, 2.6 if hidden is None else 3.2))
     names = list(counts)
-    ax.barh(names, [counts[n] for n in names], color=[_rank_color(0), _rank_color(1)])
+    colors = [_rank_color(2 if name.startswith("all-reduce dL") else int("gather" in name))
+              for name in names]  # the same colour for a way in every figure
+    ax.barh(names, [counts[n] for n in names], color=colors)
     for row, name in enumerate(names):
         ax.text(counts[name] * 1.15, row, f"{counts[name]:,.0f} B", va="center",
                 fontsize=SLIDE_FONT)

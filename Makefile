@@ -8,15 +8,16 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help venv lab test lint execute images clean slide-metadata site slides \
 	test-portable test-run-all test-slides test-site test-lab check benchmark-tests \
-	test-versions test-solutions
+	test-versions test-solutions test-processes
 
 help:
 	@echo "make lab      open the course in JupyterLab (localhost only, with a token)"
 	@echo "make test     the suite to run before every commit: ruff, unit tests, every lesson with nbval"
-	@echo "make check    everything CI runs: make test, test-portable, test-run-all, test-versions, test-lab, test-slides, test-site, site"
+	@echo "make check    everything CI runs: make test, test-processes, test-portable, test-run-all, test-versions, test-lab, test-slides, test-site, site"
 	@echo "make test-solutions the solution notebooks under nbval (make test-portable runs them too)"
 	@echo "make test-portable  every notebook under nbval on simulated AVX2 and generic x86-64 machines"
 	@echo "make test-run-all   every notebook run as JupyterLab's Restart & Run All runs it"
+	@echo "make test-processes the tests that start fresh interpreters (spawned ranks, an ordinary kernel)"
 	@echo "make test-versions  Run All and the unit tests with the oldest and the newest supported versions"
 	@echo "make test-slides    check in headless Chromium that every slide screen fits 1280x720"
 	@echo "make test-site      build lesson 01's pages and slides and check them, in headless Chromium too"
@@ -77,7 +78,7 @@ test-run-all: $(STAMP)
 test-versions: $(STAMP)
 	$(BIN)/python tools/test_versions.py
 
-check: test test-portable test-run-all test-versions test-lab test-slides test-site site
+check: test test-processes test-portable test-run-all test-versions test-lab test-slides test-site site
 
 benchmark-tests: $(STAMP)
 	$(BIN)/python tools/benchmark_tests.py
@@ -86,6 +87,12 @@ benchmark-tests: $(STAMP)
 # `make test` keeps its time budget. Report in test-artifacts/slide-fit.txt.
 test-slides: $(STAMP)
 	$(BIN)/python -m pytest -m slides_fit tests/test_slide_fit.py
+
+# Tests that start fresh interpreters importing PyTorch (the spawn start method of
+# run_on_ranks, an ordinary kernel beside a forked one): a few seconds of a core each, so not
+# in `make test`; CI runs them here and in both environments of make test-versions.
+test-processes: $(STAMP)
+	$(BIN)/python -m pytest -m fresh_processes tests/test_distributed.py tests/test_warm_kernels.py
 
 test-site: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -m site_build tests/test_site.py tests/test_browser.py

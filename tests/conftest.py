@@ -57,6 +57,9 @@ ON_REQUEST = {
     "slides_fit": "make test-slides",  # every slide of every deck (about a minute)
     "site_build": "make test-site",  # builds a lesson's pages and slides, opens them in Chromium
     "lab_run": "make test-lab",  # JupyterLab runs notebook 01 in Chromium (about 17 s of a core)
+    # Fresh interpreters that import PyTorch (about 2-3 s of a core each): the spawn start
+    # method of run_on_ranks, an ordinary kernel compared with a forked one.
+    "fresh_processes": "make test-processes",
 }
 
 
@@ -100,7 +103,7 @@ def pytest_collection_modifyitems(config, items):
 # The unit-test files that take seconds (kernels, processes, training), longest first: with
 # `--dist loadfile --no-loadscope-reorder` xdist hands files to the workers in collection
 # order, and long files at the end would leave one worker running alone.
-LONG_FILES = ("test_warm_kernels.py", "test_exercises.py", "test_execute_notebooks.py",
+LONG_FILES = ("test_exercises.py", "test_execute_notebooks.py", "test_distributed.py",
               "test_widgets.py", "test_wrong_answers.py", "test_run_all.py")
 
 

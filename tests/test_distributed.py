@@ -13,12 +13,7 @@ from fractions import Fraction
 
 import pytest
 import torch
-
-# What the forkserver would import once, imported here once instead of by every forked rank
-# (DTensor's loss_parallel, and torch._dynamo, which DTensor.from_local and optimizers import).
-import torch._dynamo  # noqa: F401, E402, I001
 import torch.distributed as dist
-import torch.distributed.tensor.parallel  # noqa: F401, E402
 import torch.nn.functional as F
 
 from helpers.distributed import (
@@ -50,6 +45,16 @@ from helpers.distributed import (
 # A pytest process runs no thread of its own while a test forks (Jupyter kernels do, which is
 # why the default is forkserver); forked ranks run on one thread (see run_on_ranks).
 START = "fork"
+
+
+def import_what_ranks_need():
+    """What the forkserver preloads, imported once in this process, whose forks the ranks
+    are: DTensor's loss_parallel, and torch._dynamo (DTensor.from_local and optimizers import
+    it on first use). Here, not at the top: every worker collects this file."""
+    import torch._dynamo  # noqa: F401
+    import torch.distributed.tensor.parallel  # noqa: F401
+
+
 RTOL = {torch.float64: 1e-10, torch.float32: 1e-5, torch.bfloat16: 2e-2}
 VOCAB = 13
 
@@ -156,6 +161,7 @@ def both_losses_and_smoothing_error(rank, world_size, cases, smoothing_case):
 
 def test_loss_parallel_agrees_and_rejects_label_smoothing():
     """PyTorch's own loss_parallel on a DTensor sharded on the classes, gloo on the CPU."""
+    import_what_ranks_need()
     cases = [make_case("mean"), make_case("sum", reduction="sum"),
              make_case("none", reduction="none"), make_case("float32", torch.float32, scale=1e4),
              make_case("all ignored", targets=torch.full((6,), -100))]
@@ -238,6 +244,7 @@ def on_three_ranks(rank, world_size, inputs, weight, targets, full_logits, full_
 
 @pytest.fixture(scope="module")
 def three_ranks():
+    import_what_ranks_need()
     inputs, weight, targets = padded_batches()
     case = make_case("statistics", tokens=4, vocab=8)
     results = run_on_ranks(on_three_ranks, 3, inputs, weight, targets, case.logits, case.targets,
@@ -430,6 +437,7 @@ def test_loss_parallel_dtypes_name_what_this_pytorch_supports():
             loss_parallel_on_rank(0, 1, [make_case("float64")])
 
 
+@pytest.mark.fresh_processes
 def test_spawn_runs_the_same_code():
     case = make_case("spawned", reduction="sum")
     results = run_on_ranks(vocab_parallel_on_rank, 1, [case], start_method="spawn", timeout=30)

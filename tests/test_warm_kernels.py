@@ -75,6 +75,7 @@ def gone(pid, seconds=10.0):
     return False
 
 
+@pytest.mark.fresh_processes
 def test_a_forked_kernel_runs_cells_as_an_ordinary_kernel_and_goes_with_its_launcher(
         warm, tmp_path):
     # An environment that differs where imports read it gets the ordinary kernel: the
@@ -135,3 +136,17 @@ def test_the_warm_process_exits_when_its_pytest_process_goes():
     warm.process.stdin.close()  # what the operating system does when pytest dies
     assert warm.process.wait(timeout=10) == 0
     warm.folder.cleanup()
+
+
+def test_a_variable_the_warm_imports_set_themselves_does_not_make_a_kernel_cold():
+    """A worker that imported torch._dynamo (a test, an optimizer's first step) carries
+    TORCHINDUCTOR_CACHE_DIR, as a fresh kernel would after its own imports."""
+    environment = {"OMP_NUM_THREADS": "1"}
+    set_by_imports = {"TORCHINDUCTOR_CACHE_DIR": "/tmp/torchinductor_x"}
+    plain = {"OMP_NUM_THREADS": "1", "HOME": "/root"}
+    assert warm_kernels.same_imports(plain, environment, set_by_imports)
+    assert warm_kernels.same_imports({**plain, **set_by_imports}, environment, set_by_imports)
+    assert not warm_kernels.same_imports(
+        {**plain, "TORCHINDUCTOR_CACHE_DIR": "/elsewhere"}, environment, set_by_imports)
+    assert not warm_kernels.same_imports({**plain, "OMP_NUM_THREADS": "2"}, environment,
+                                         set_by_imports)

@@ -55,6 +55,20 @@ def import_relevant(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(ENV_PREFIXES)}
 
 
+def same_imports(request_env: dict[str, str], environment: dict[str, str],
+                 set_by_imports: dict[str, str]) -> bool:
+    """Whether a kernel asked for with ``request_env`` would import as the warm process did.
+
+    ``environment``: the warm process's import-relevant variables before its imports;
+    ``set_by_imports``: those its imports set themselves (``import torch._dynamo`` sets
+    ``TORCHINDUCTOR_CACHE_DIR``). A caller that has made the same imports carries the same
+    values, which a fresh kernel's imports would set too: they do not make it differ.
+    """
+    relevant = {k: v for k, v in import_relevant(request_env).items()
+                if set_by_imports.get(k) != v}
+    return relevant == environment
+
+
 # ---- the warm process
 
 def serve(socket_path: str, modules: list[str]) -> None:
@@ -69,6 +83,8 @@ def serve(socket_path: str, modules: list[str]) -> None:
 
     for name in modules:
         importlib.import_module(name)
+    set_by_imports = {k: v for k, v in import_relevant(os.environ).items()
+                      if environment.get(k) != v}
 
     # What was imported lives as long as the kernels: the collector need not scan it in each.
     gc.freeze()
@@ -82,7 +98,7 @@ def serve(socket_path: str, modules: list[str]) -> None:
         if listener in readable:
             connection, _ = listener.accept()
             with connection:
-                start_kernel(connection, listener, environment)
+                start_kernel(connection, listener, environment, set_by_imports)
 
 
 def reap_children(_signum, _frame) -> None:
@@ -96,7 +112,7 @@ def reap_children(_signum, _frame) -> None:
 
 
 def start_kernel(connection: socket.socket, listener: socket.socket,
-                 environment: dict[str, str]) -> None:
+                 environment: dict[str, str], set_by_imports: dict[str, str]) -> None:
     message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
     while not message.endswith(b"\n"):  # a large environment arrives in pieces
         more = connection.recv(1 << 20)
@@ -108,7 +124,7 @@ def start_kernel(connection: socket.socket, listener: socket.socket,
     except ValueError:
         request = None
     if (request is None or len(fds) != 3
-            or import_relevant(request["env"]) != environment):
+            or not same_imports(request["env"], environment, set_by_imports)):
         for fd in fds:
             os.close(fd)
         connection.sendall(b"cold\n")  # the launcher starts an ordinary kernel

@@ -194,7 +194,8 @@ def check(env: Environment) -> Outcome:
                "PYTHONDONTWRITEBYTECODE": ""}
     # --disable-warnings: no summary of the libraries' own deprecation warnings (hundreds with
     # old matplotlib and a new pyparsing); the filters of pyproject.toml still apply.
-    tests = stream(env, [str(env.python), "-m", "pytest", "tests", "-m", "not pinned", "-q",
+    tests = stream(env, [str(env.python), "-m", "pytest", "tests", "-m",
+                         "not pinned or fresh_processes", "-q",
                          "-n", "auto", "--dist", "loadfile", "--disable-warnings"], threads)
     ran, tried = parse_run_all(notebooks)
     passed, failed = parse_pytest(tests)

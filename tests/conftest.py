@@ -52,6 +52,36 @@ def built_site(tmp_path_factory):
     return out, report, chosen
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium as the slide-fit walk launches it (tools/slide_fit.py).
+
+    Without Chromium or playwright the test is skipped, except in CI (``CI=true``), where
+    that is a failure: ``.ci/run`` installs both.
+    """
+    import os
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import slide_fit
+
+    def missing(reason: str):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (in CI the browser tests must run: .ci/run installs it)")
+        pytest.skip(reason)
+
+    if slide_fit.chromium_path() is None:
+        missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as playwright:
+        browser = slide_fit.launch(playwright)
+        yield browser
+        browser.close()
+
+
 # Heavier checks that `make test` leaves out: marker -> the command that runs them.
 ON_REQUEST = {
     "slides_fit": "make test-slides",  # every slide of every deck (about a minute)

@@ -470,29 +470,6 @@ SPEAKER_NOTES = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    import os
-
-    import slide_fit
-
-    def missing(reason):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (in CI the browser tests must run)")
-        pytest.skip(reason)
-
-    if slide_fit.chromium_path() is None:
-        missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright package is not installed (pip install -r requirements.txt)")
-    with sync_playwright() as playwright:
-        browser = slide_fit.launch(playwright)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.browser
 @pytest.mark.site_build
 def test_speaker_view_shows_the_first_talking_points_without_scrolling(built_site, chromium):

@@ -50,17 +50,8 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="module")
-def browser(request):
-    if slide_fit.chromium_path() is None:
-        _missing("Chromium is not installed (Debian/Ubuntu: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed (pip install -r requirements.txt)")
-    with sync_playwright() as playwright:
-        chromium = slide_fit.launch(playwright)
-        yield chromium
-        chromium.close()
+def browser(request, chromium):  # conftest.py's, with this file's report at the end
+    yield chromium
     if REPORTS:  # printed at the end of the run by tests/conftest.py
         request.config.slide_fit_report = slide_fit.write_report(REPORTS)
 

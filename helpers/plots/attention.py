@@ -26,7 +26,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from helpers.plots._base import HIGHLIGHT_COLOR, PROB_COLOR, SLIDE_FONT, _new_axes, _slide_fonts
+from helpers.plots._base import (
+    HIGHLIGHT_COLOR,
+    PROB_COLOR,
+    SLIDE_FONT,
+    _new_axes,
+    _positive_number,
+    _positive_values,
+    _slide_fonts,
+)
 from helpers.plots.language_models import plot_relative_errors
 from helpers.plots.scale import plot_time_and_memory
 from helpers.validation import as_float_array
@@ -39,14 +47,6 @@ __all__ = [
     "plot_rounding_errors",
     "plot_attention_summary",
 ]
-
-
-def _positive_number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
-    return float(value)
 
 
 def _count(value: object, name: str) -> int:
@@ -274,20 +274,6 @@ def plot_cost_vs_length(
                                 xlabel="sequence length L = S (log scale)",
                                 memory_title="memory beyond inputs and gradients",
                                 figsize=(10.0, 3.6))
-
-
-def _positive_values(values: object, name: str) -> dict[str, float]:
-    """A non-empty dict of non-empty names to finite numbers > 0 (drawn on a log axis)."""
-    if not isinstance(values, dict):
-        raise TypeError(f"{name} must be a dict of name -> number, got {type(values).__name__}")
-    if not values:
-        raise ValueError(f"{name} must hold at least one entry")
-    checked = {}
-    for key, value in values.items():
-        if not isinstance(key, str) or not key.strip():
-            raise ValueError(f"every entry of {name} needs a non-empty name, got {key!r}")
-        checked[key] = _positive_number(value, f"{name}[{key!r}]")
-    return checked
 
 
 def _decades(values: list[float]) -> tuple[float, float]:

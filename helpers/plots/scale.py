@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from helpers.plots._base import SLIDE_FONT, _new_axes
+from helpers.plots._base import SLIDE_FONT, _new_axes, _positive_number, _positive_values
 from helpers.validation import as_float_array
 
 __all__ = [
@@ -210,8 +210,9 @@ def plot_roofline(
     """
     bandwidth = _positive_number(bandwidth, "bandwidth")
     bytes_per_element = _positive_number(bytes_per_element, "bytes_per_element")
-    ceilings = _rates(ceilings, "ceilings", allow_empty=True)
-    kernels = _rates(kernels, "kernels", allow_empty=False)
+    ceilings = _positive_values(ceilings, "ceilings", meaning="elements per second",
+                                allow_empty=True)
+    kernels = _positive_values(kernels, "kernels", meaning="elements per second")
     intensity = 1.0 / bytes_per_element
     # The x range spans the kernels' intensity and every ridge point (ceiling / bandwidth).
     ridges = [rate / bandwidth for rate in ceilings.values()]
@@ -247,28 +248,6 @@ def plot_roofline(
     if own_figure:
         ax.figure.tight_layout()  # keeps the legend inside the figure
     return ax
-
-
-def _positive_number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
-    return float(value)
-
-
-def _rates(rates: object, name: str, *, allow_empty: bool) -> dict[str, float]:
-    if not isinstance(rates, dict):
-        raise TypeError(f"{name} must be a dict of name -> elements per second, "
-                        f"got {type(rates).__name__}")
-    if not rates and not allow_empty:
-        raise ValueError(f"{name} must hold at least one entry")
-    checked = {}
-    for key, value in rates.items():
-        if not isinstance(key, str) or not key.strip():
-            raise ValueError(f"every entry of {name} needs a non-empty name, got {key!r}")
-        checked[key] = _positive_number(value, f"{name}[{key!r}]")
-    return checked
 
 
 def online_normalizer_steps(logits: object, block_size: int = 1) -> tuple[np.ndarray, np.ndarray]:

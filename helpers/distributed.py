@@ -164,6 +164,15 @@ def start_rank_server(start_method: str | None = None) -> str:
     return method
 
 
+def _check_sizes(**sizes: object) -> None:
+    """Each size must be an int (TypeError) of at least 1 (ValueError), named in the message."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+
+
 def _check_backend(backend: object, world_size: int) -> str:
     if not isinstance(backend, str):
         raise TypeError(f"backend must be a string such as 'gloo', got {type(backend).__name__}")
@@ -394,10 +403,7 @@ def run_on_ranks(
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    if isinstance(world_size, bool) or not isinstance(world_size, int):
-        raise TypeError(f"world_size must be an int, got {type(world_size).__name__}")
-    if world_size < 1:
-        raise ValueError(f"world_size must be at least 1, got {world_size}")
+    _check_sizes(world_size=world_size)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
     if not timeout > 0 or timeout == float("inf"):
@@ -852,11 +858,7 @@ def shard_boundaries(vocab_size: int, world_size: int) -> list[int]:
     """Class boundaries ``[0, b1, ..., V]`` of ``world_size`` shards as ``torch.chunk`` cuts
     them (and DTensor's ``Shard(1)``): ``ceil(V / p)`` classes per rank, the last ranks get
     fewer, possibly none. Notebook 11 (11_cross_entropy_across_processes)."""
-    for name, value in (("vocab_size", vocab_size), ("world_size", world_size)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+    _check_sizes(vocab_size=vocab_size, world_size=world_size)
     per_rank = -(-vocab_size // world_size)
     return [min(rank * per_rank, vocab_size) for rank in range(world_size + 1)]
 
@@ -1146,12 +1148,6 @@ def all_reduce_demo(rank: int, world_size: int) -> dict[str, Any]:
     }
 
 
-def _check_sizes(**sizes: object) -> None:
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-
-
 @dataclass
 class _StepProblem:
     """One rank's part of a (tokens, vocab_size) problem: its shard and the shared targets."""
@@ -1400,8 +1396,7 @@ def vocab_parallel_linear_cross_entropy(
         )
     if isinstance(vocab_start, bool) or not isinstance(vocab_start, int) or vocab_start < 0:
         raise ValueError(f"vocab_start must be an int >= 0, got {vocab_start!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    _check_sizes(chunk_size=chunk_size)
     _check_loss_options(ignore_index, reduction, 0.0)
     if not dist.is_initialized():
         raise RuntimeError("vocab_parallel_linear_cross_entropy runs inside a process group")
@@ -1484,14 +1479,9 @@ def bytes_per_token(
     ``hidden_size`` is given), keep ``dtype``. :func:`bytes_sent_on_rank` measures them.
     Notebook 11 (11_cross_entropy_across_processes).
     """
-    sizes = [("vocab_size", vocab_size), ("world_size", world_size)]
+    _check_sizes(vocab_size=vocab_size, world_size=world_size)
     if hidden_size is not None:
-        sizes.append(("hidden_size", hidden_size))
-    for name, value in sizes:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+        _check_sizes(hidden_size=hidden_size)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
     numbers = 4 if label_smoothing else 3

@@ -337,8 +337,10 @@ def test_the_bytes_sent_are_measured_near_the_count_and_the_backward_sends_none(
 
 
 def test_bytes_sent_rejects_bad_sizes_before_asking_the_group():
-    with pytest.raises(ValueError, match="tokens must be an int >= 1"):
+    with pytest.raises(ValueError, match="tokens must be at least 1"):
         bytes_sent_on_rank(0, 1, 0, 10)
+    with pytest.raises(TypeError, match="vocab_size must be an int, got float"):
+        bytes_sent_on_rank(0, 1, 10, 10.0)
 
 
 def test_layout_errors_are_raised_on_every_rank(three_ranks):

@@ -296,18 +296,15 @@ def plot_bytes_per_token(world_size: float = 4, vocab: float = 50_257, *,
                                                             minimum=1)
     count = bytes_per_token(vocab, p, torch.float32 if dtype is None else dtype,
                             hidden_size=hidden)
-    counts = {"three all-reduces": float(count.statistics)}
+    ways = [("three all-reduces", count.statistics, 0)]  # (name, bytes, colour by way)
     if count.hidden_gradient is not None:
-        counts[f"all-reduce dL/dh\n(backward, d = {hidden:,})"] = float(count.hidden_gradient)
-    counts["all-gather the logits"] = float(count.gather_logits)
+        ways.append((f"all-reduce dL/dh\n(backward, d = {hidden:,})", count.hidden_gradient, 2))
+    ways.append(("all-gather the logits", count.gather_logits, 1))
+    counts = {name: float(sent) for name, sent, _ in ways}
     ax = _new_axes(ax, figsize=(6.5, 2.6 if hidden is None else 3.2))
-    names = list(counts)
-    colors = [_rank_color(2 if name.startswith("all-reduce dL") else int("gather" in name))
-              for name in names]  # the same colour for a way in every figure
-    ax.barh(names, [counts[n] for n in names], color=colors)
-    for row, name in enumerate(names):
-        ax.text(counts[name] * 1.15, row, f"{counts[name]:,.0f} B", va="center",
-                fontsize=SLIDE_FONT)
+    ax.barh(list(counts), list(counts.values()), color=[_rank_color(c) for *_, c in ways])
+    for row, sent in enumerate(counts.values()):
+        ax.text(sent * 1.15, row, f"{sent:,.0f} B", va="center", fontsize=SLIDE_FONT)
     ax.set_xscale("log")
     ax.set_xlim(1, max(counts.values()) * 40)
     ax.invert_yaxis()
